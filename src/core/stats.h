@@ -1,0 +1,31 @@
+/* stats.h - statistics counters, cheap enough to leave on (printed by -d stats). */
+#ifndef BT86_CORE_STATS_H
+#define BT86_CORE_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* X-macro: name, description. Add a counter by adding a line. */
+#define STATS_COUNTERS(X)                                                 \
+    X(insns_interp, "guest instructions executed by the interpreter")     \
+    X(exceptions, "exceptions delivered to the guest")                    \
+    X(interrupts, "external interrupts delivered to the guest")           \
+    X(page_walks, "guest page-table walks (TLB misses)")                  \
+    X(page_faults, "page faults delivered to the guest")                  \
+    X(tlb_flushes, "TLB flushes (CR3 writes, mode changes)")              \
+    X(task_switches, "hardware task switches")                            \
+    X(pio_accesses, "port I/O accesses")                                  \
+    X(mmio_accesses, "MMIO accesses")                                     \
+    X(unimplemented, "unimplemented instructions (#UD raised)")
+
+struct stats {
+#define X(n, d) uint64_t n;
+    STATS_COUNTERS(X)
+#undef X
+};
+
+extern struct stats stats;
+
+void stats__print(FILE *f);
+
+#endif

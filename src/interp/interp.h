@@ -1,0 +1,24 @@
+/* interp.h - the reference interpreter's public entry points. */
+#ifndef BT86_INTERP_INTERP_H
+#define BT86_INTERP_INTERP_H
+
+#include <stdint.h>
+
+struct cpu;
+struct machine;
+
+/* Build the opcode table (idempotent). */
+void interp__init(void);
+
+/* Execute one instruction of cpu (which must have cpu->m set). Returns -1
+ * when it retired, or the vector of the exception it raised; the exception
+ * is left in cpu->exc, undelivered, and EIP/registers are as before the
+ * instruction. Used by other engines as their fallback and by tests. */
+int interp__exec_one(struct cpu *cpu);
+
+/* Run m's CPU for about budget instructions (engine interface): delivers
+ * exceptions and external interrupts, stops early when the CPU halts or
+ * m->stop is set. Returns the number of instructions retired. */
+uint64_t interp__run(struct machine *m, uint64_t budget);
+
+#endif
