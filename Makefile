@@ -14,7 +14,7 @@ build: setup
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/bt86 -nographic -no-reboot $(RUN_ARGS)
+	$(BUILD)/bt86 -nographic -no-reboot -kernel $(BUILD)/guests/demo/demo.elf $(RUN_ARGS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -57,6 +57,8 @@ struct insn {
     uint32_t imm;       /* first immediate, zero-extended raw bytes */
     uint32_t imm2;      /* second immediate: ENTER's level, far pointer's selector */
     uint32_t next_eip;  /* offset of the following instruction */
+    bool esp_base;      /* the ea uses ESP as its base register (POP Ev
+                         * recomputes it after incrementing ESP) */
 };
 
 typedef void (*op_fn)(struct cpu *cpu, struct insn *in);
@@ -117,6 +119,9 @@ uint32_t stack_pop(struct cpu *cpu, int size);
 /* Read the stack at ESP + offset without popping (for multi-pop sequences
  * that must not change ESP before all reads succeed). */
 uint32_t stack_peek(struct cpu *cpu, uint32_t offset, int size);
+/* Add delta to ESP (SS.B = 1) or to SP alone (SS.B = 0): releases or
+ * reserves stack space after the accesses have succeeded. */
+void stack_adjust(struct cpu *cpu, uint32_t delta);
 
 /* Near transfer to target (masked to the operand size by the caller), with
  * the CS limit check (#GP(0)). */
@@ -181,6 +186,11 @@ void desc__to_cache(struct seg_cache *c, uint16_t sel, uint32_t lo, uint32_t hi)
  * LDS-family would, with every protected-mode check. Real and V86 mode:
  * base = sel << 4. Loading SS sets the one-instruction interrupt shadow. */
 void seg__load(struct cpu *cpu, int seg, uint16_t sel);
+
+/* Far JMP / CALL to sel:off with every protected-mode check (call gates,
+ * task gates, TSS) or the real/V86-mode form; opsize 2 or 4 (ops_segment.c). */
+void far__jmp(struct cpu *cpu, uint16_t sel, uint32_t off, int opsize);
+void far__call(struct cpu *cpu, uint16_t sel, uint32_t off, int opsize);
 
 /* ---- exceptions, interrupts, tasks (exception.c, task.c) ------------ */
 

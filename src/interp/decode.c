@@ -1,0 +1,390 @@
+/* decode.c - IA-32 instruction decoder: prefixes, opcode maps, ModRM/SIB,
+ * effective address, displacement and immediates into a struct insn, with
+ * a cache of decoded instructions verified against the code bytes. */
+#include <string.h>
+
+#include "interp/decode_table.h"
+#include "interp/internal.h"
+
+#define MAX_INSN_LEN 15
+
+/*
+ * Code bytes come through a window. The fast path applies when the 15
+ * bytes an instruction may span lie inside the CS limit and inside one page
+ * that the software TLB maps to RAM readable at the CPL: the decoder then
+ * reads the host copy with no per-byte checks, which is safe as long as the
+ * instruction has at most FAST_PREFIXES prefixes (the longest instruction
+ * without prefixes is 12 bytes). Anything else is decoded again on the slow
+ * path, where each byte goes through code_fetch (limit check, paging, #PF
+ * only for bytes the instruction really uses) and the 15-byte limit is
+ * enforced (#GP(0), SDM vol. 2, 2.3.11).
+ *
+ * Fast-path results are kept in a direct-mapped cache keyed by the host
+ * address of the bytes. A hit requires the same default size and the same
+ * bytes (compared on every use, so self-modifying code and remapped pages
+ * need no invalidation); the effective address is kept as a recipe
+ * (base, index, scale, displacement) and evaluated with the current
+ * registers.
+ */
+#define FAST_PREFIXES 3
+
+struct fetch {
+    struct cpu *cpu;
+    const uint8_t *bytes; /* host bytes (fast) or buf (slow) */
+    unsigned pos;         /* next byte */
+    unsigned avail;       /* slow path: bytes valid in buf */
+    uint32_t start;       /* EIP of the instruction */
+    uint32_t ip_mask;     /* 0xffff for 16-bit code */
+    uint8_t buf[MAX_INSN_LEN];
+};
+
+/* ea = ((gpr[base] & base_mask) + ((gpr[index] & index_mask) << scale)
+ *       + disp) & addr_mask: unused registers have a zero mask. */
+struct ea_recipe {
+    uint32_t base_mask, index_mask, disp, addr_mask;
+    uint8_t base, index, scale;
+};
+
+static inline uint32_t ea_eval(const struct ea_recipe *r, const uint32_t *gpr)
+{
+    return ((gpr[r->base] & r->base_mask) + ((gpr[r->index] & r->index_mask) << r->scale)
+            + r->disp) & r->addr_mask;
+}
+
+/* Host pointer to the instruction's 15-byte window, or NULL. */
+static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint32_t ip_mask)
+{
+    const struct seg_cache *cs = &cpu->seg[S_CS];
+    uint32_t lin = cs->base + start;
+    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
+
+    if ((uint64_t)start + (MAX_INSN_LEN - 1) > lim || (lin & 0xfff) > 0x1000 - MAX_INSN_LEN)
+        return NULL;
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
+    if (e->lin_page == (lin & ~0xfffu) && (e->perm & need) && e->host)
+        return e->host + (lin & 0xfff);
+    return NULL;
+}
+
+/* Slow path: fetch byte pos through code_fetch. */
+static __attribute__((noinline)) void fetch_more(struct fetch *f)
+{
+    if (f->pos >= MAX_INSN_LEN)
+        cpu__raise_err(f->cpu, EXC_GP, 0);
+    f->buf[f->pos] = (uint8_t)code_fetch(f->cpu, (f->start + f->pos) & f->ip_mask, 1);
+    f->avail = f->pos + 1;
+}
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE uint32_t fetch8(struct fetch *f, bool fast)
+{
+    if (!fast && f->pos >= f->avail)
+        fetch_more(f);
+    return f->bytes[f->pos++];
+}
+
+/* Little-endian value of n (1, 2 or 4) bytes. */
+INLINE uint32_t fetchn(struct fetch *f, int n, bool fast)
+{
+    uint32_t v = 0;
+    if (fast) {
+        memcpy(&v, f->bytes + f->pos, n); /* the host is little-endian */
+        f->pos += n;
+        return v;
+    }
+    for (int i = 0; i < n; i++)
+        v |= fetch8(f, false) << (8 * i);
+    return v;
+}
+
+static inline uint32_t sext8(uint32_t v)
+{
+    return (uint32_t)(int32_t)(int8_t)v;
+}
+
+/* Displacement by ModRM.mod: none, disp8 (sign-extended), disp16/32. */
+INLINE uint32_t fetch_disp(struct fetch *f, int mod, int size, bool fast)
+{
+    if (mod == 1)
+        return sext8(fetch8(f, fast));
+    if (mod == 2)
+        return size == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
+    return 0;
+}
+
+INLINE void recipe_base(struct ea_recipe *r, int reg)
+{
+    r->base = (uint8_t)reg;
+    r->base_mask = 0xffffffffu;
+}
+
+INLINE void recipe_index(struct ea_recipe *r, int reg, int scale)
+{
+    r->index = (uint8_t)reg;
+    r->index_mask = 0xffffffffu;
+    r->scale = (uint8_t)scale;
+}
+
+/* 16-bit addressing (SDM vol. 2, table 2-1): base+index pairs for rm 0-7,
+ * BP-based forms default to SS. */
+INLINE void decode_ea16(struct fetch *f, struct insn *in, struct ea_recipe *r, bool fast)
+{
+    static const int8_t base[8] = { R_EBX, R_EBX, R_EBP, R_EBP, -1, -1, R_EBP, R_EBX };
+    static const int8_t index[8] = { R_ESI, R_EDI, R_ESI, R_EDI, R_ESI, R_EDI, -1, -1 };
+
+    r->addr_mask = 0xffff;
+    if (in->mod == 0 && in->rm == 6) {
+        r->disp = fetchn(f, 2, fast);
+        return;
+    }
+    if (base[in->rm] >= 0)
+        recipe_base(r, base[in->rm]);
+    if (index[in->rm] >= 0)
+        recipe_index(r, index[in->rm], 0);
+    r->disp = fetch_disp(f, in->mod, 2, fast);
+    if (base[in->rm] == R_EBP && !in->seg_override)
+        in->seg = S_SS;
+}
+
+/* 32-bit addressing (SDM vol. 2, tables 2-2 and 2-3): SIB when rm = 4,
+ * disp32 alone for mod 0 rm 5 (and SIB base 5 with mod 0); ESP and EBP
+ * bases default to SS. */
+INLINE void decode_ea32(struct fetch *f, struct insn *in, struct ea_recipe *r, bool fast)
+{
+    int b = in->rm;
+
+    r->addr_mask = 0xffffffffu;
+    if (b == 4) {
+        uint32_t sib = fetch8(f, fast);
+        int idx = (sib >> 3) & 7;
+        b = sib & 7;
+        if (idx != 4)
+            recipe_index(r, idx, sib >> 6);
+    }
+    if (b == 5 && in->mod == 0) {
+        r->disp = fetchn(f, 4, fast);
+        return;
+    }
+    recipe_base(r, b);
+    r->disp = fetch_disp(f, in->mod, 4, fast);
+    if ((b == R_ESP || b == R_EBP) && !in->seg_override)
+        in->seg = S_SS;
+    in->esp_base = b == R_ESP;
+}
+
+INLINE void decode_imm(struct fetch *f, struct insn *in, struct ea_recipe *r,
+                       unsigned kind, bool fast)
+{
+    switch (kind) {
+    case IMM_B:
+        in->imm = fetch8(f, fast);
+        break;
+    case IMM_W:
+        in->imm = fetchn(f, 2, fast);
+        break;
+    case IMM_Z:
+        in->imm = in->opsize == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
+        break;
+    case IMM_AP:
+        in->imm = in->opsize == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
+        in->imm2 = fetchn(f, 2, fast);
+        break;
+    case IMM_MOFFS:
+        r->disp = in->addrsize == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
+        r->addr_mask = 0xffffffffu;
+        in->is_mem = true;
+        break;
+    case IMM_WB:
+        in->imm = fetchn(f, 2, fast);
+        in->imm2 = fetch8(f, fast);
+        break;
+    case IMM_GRP3:
+        if (in->reg < 2)
+            in->imm = in->op == 0xf6 ? fetch8(f, fast)
+                    : in->opsize == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
+        break;
+    }
+}
+
+/* The decoder proper, instantiated for the fast and the slow path. Fills
+ * in (all but ea) and r. Returns false (fast path only) when the
+ * instruction has too many prefixes for the unchecked window. */
+INLINE bool decode_body(struct cpu *cpu, struct insn *in, struct ea_recipe *r,
+                        struct fetch *f, int size, bool fast)
+{
+    in->opsize = in->addrsize = size;
+    in->seg = S_DS;
+    in->seg_override = false;
+    in->rep = 0;
+    in->lock = false;
+    in->opsize_prefix = false;
+    in->is_mem = false;
+    in->esp_base = false;
+    in->imm = in->imm2 = 0;
+    *r = (struct ea_recipe){ 0 };
+
+    uint32_t b = fetch8(f, fast);
+    while (__builtin_expect(decode__prefix_kind[b] != 0, 0)) {
+        if (fast && f->pos > FAST_PREFIXES)
+            return false;
+        switch (decode__prefix_kind[b]) {
+        case P_OPSIZE:
+            in->opsize = 6 - size;
+            in->opsize_prefix = true;
+            break;
+        case P_ADDRSIZE:
+            in->addrsize = 6 - size;
+            break;
+        case P_LOCK:
+            in->lock = true;
+            break;
+        case P_REP:
+            in->rep = (uint8_t)b;
+            break;
+        default: /* the last segment prefix wins */
+            in->seg = decode__prefix_kind[b] - P_SEG;
+            in->seg_override = true;
+            break;
+        }
+        b = fetch8(f, fast);
+    }
+    if (b == 0x0f)
+        b = OP_0F + fetch8(f, fast);
+    in->op = (uint16_t)b;
+
+    unsigned attr = decode__op_attr[b];
+    in->has_modrm = (attr & A_MODRM) != 0;
+    if (in->has_modrm) {
+        uint32_t modrm = fetch8(f, fast);
+        in->modrm = (uint8_t)modrm;
+        in->mod = modrm >> 6;
+        in->reg = (modrm >> 3) & 7;
+        in->rm = modrm & 7;
+        if (attr & A_REGONLY)
+            in->mod = 3;
+        if (in->mod != 3) {
+            in->is_mem = true;
+            if (in->addrsize == 4)
+                decode_ea32(f, in, r, fast);
+            else
+                decode_ea16(f, in, r, fast);
+        }
+    }
+    if (attr & A_IMM)
+        decode_imm(f, in, r, attr & A_IMM, fast);
+
+    /* LOCK is #UD unless the instruction is lockable and its destination
+     * is memory (SDM vol. 2, LOCK). */
+    if (__builtin_expect(in->lock, 0)
+        && (!in->has_modrm || !in->is_mem || !((attr >> 8) & (1u << in->reg))))
+        cpu__raise(cpu, EXC_UD);
+
+    in->len = (uint8_t)f->pos;
+    return true;
+}
+
+/* ---- the decoded-instruction cache --------------------------------- */
+
+#define DCACHE_SIZE 2048
+
+struct __attribute__((aligned(128))) dcache_entry {
+    const uint8_t *where; /* host address of the bytes, NULL when empty */
+    uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
+    uint64_t m0, m1;      /* the masks */
+    bool code32;
+    struct ea_recipe ea;
+    struct insn in;       /* ea and next_eip are filled on use */
+};
+
+static struct dcache_entry dcache[DCACHE_SIZE];
+
+static inline struct dcache_entry *dcache_slot(const uint8_t *w)
+{
+    uintptr_t a = (uintptr_t)w;
+    return &dcache[(a ^ (a >> 12)) & (DCACHE_SIZE - 1)];
+}
+
+static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, bool code32)
+{
+    uint64_t x0, x1;
+    memcpy(&x0, w, 8);
+    memcpy(&x1, w + 7, 8);
+    return e->where == w && e->code32 == code32
+        && (((x0 ^ e->b0) & e->m0) | ((x1 ^ e->b1) & e->m1)) == 0;
+}
+
+/* Miss: decode from the window and remember the result. Returns NULL
+ * when the instruction needs the slow path. */
+static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
+                                              bool code32, uint32_t ip_mask)
+{
+    struct dcache_entry *e = dcache_slot(w);
+    struct fetch f = { .cpu = cpu, .bytes = w, .start = cpu->eip, .ip_mask = ip_mask };
+    struct insn in;
+    struct ea_recipe r;
+    if (!decode_body(cpu, &in, &r, &f, code32 ? 4 : 2, true))
+        return NULL;
+    unsigned len = in.len;
+    e->m0 = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+    e->m1 = len <= 7 ? 0 : len == 15 ? ~0ull : (1ull << (8 * (len - 7))) - 1;
+    memcpy(&e->b0, w, 8);
+    memcpy(&e->b1, w + 7, 8);
+    e->b0 &= e->m0;
+    e->b1 &= e->m1;
+    e->where = w;
+    e->code32 = code32;
+    e->ea = r;
+    e->in = in;
+    return e;
+}
+
+/* ---- entry point ---------------------------------------------------- */
+
+/* A decoded instruction into in, with its effective address evaluated. */
+static inline void insn_from_cache(struct cpu *cpu, struct insn *in,
+                                   const struct dcache_entry *e, uint32_t ip_mask)
+{
+    *in = e->in;
+    if (in->is_mem)
+        in->ea = ea_eval(&e->ea, cpu->gpr);
+    in->next_eip = (cpu->eip + in->len) & ip_mask;
+}
+
+/* Everything but a cache hit: fill the cache from the window, or decode
+ * byte by byte. */
+static __attribute__((noinline)) void decode_miss(struct cpu *cpu, struct insn *in,
+                                                  const uint8_t *w, bool code32)
+{
+    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
+    const struct dcache_entry *e = w ? dcache_fill(cpu, w, code32, ip_mask) : NULL;
+    if (e) {
+        insn_from_cache(cpu, in, e, ip_mask);
+        return;
+    }
+    struct fetch f = { .cpu = cpu, .start = cpu->eip, .ip_mask = ip_mask };
+    struct ea_recipe r;
+    f.bytes = f.buf;
+    decode_body(cpu, in, &r, &f, code32 ? 4 : 2, false);
+    in->ea = ea_eval(&r, cpu->gpr);
+    in->next_eip = (f.start + in->len) & ip_mask;
+}
+
+void decode__insn(struct cpu *cpu, struct insn *in)
+{
+    /* Default operand and address size: CS.D in protected mode, 16 bits in
+     * real and V86 mode (SDM vol. 1, 3.6). */
+    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
+    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
+    const uint8_t *w = fetch_window(cpu, cpu->eip, ip_mask);
+
+    if (__builtin_expect(w != NULL, 1)) {
+        const struct dcache_entry *e = dcache_slot(w);
+        if (__builtin_expect(dcache_match(e, w, code32), 1)) {
+            insn_from_cache(cpu, in, e, ip_mask);
+            return;
+        }
+    }
+    decode_miss(cpu, in, w, code32);
+}

@@ -1,0 +1,80 @@
+/* mem_fast.h - private to the memory files: the inline TLB hit path and the
+ * page walk (mmu.c) its slow path falls back to. */
+#ifndef BT86_INTERP_MEM_FAST_H
+#define BT86_INTERP_MEM_FAST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "interp/internal.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Page-fault error code bits (SDM vol. 3, 4.7). */
+#define PF_P    0x1u /* 0: not present, 1: protection violation */
+#define PF_W    0x2u /* the access was a write */
+#define PF_U    0x4u /* the access was a user-mode access */
+#define PF_RSVD 0x8u /* a reserved bit was set in a paging entry */
+
+/* tlb_entry.global bits: G while CR4.PGE, and "from a 4 MiB page" (INVLPG
+ * must drop every 4 KiB piece of such a page). */
+#define TLB_GLOBAL 0x1u
+#define TLB_LARGE  0x2u
+
+/* The permission bit an access needs: TLB_SUP_R/W or TLB_USER_R/W. */
+static inline unsigned tlb__perm(bool user, bool write)
+{
+    return (TLB_SUP_R << (user ? 2 : 0)) << write;
+}
+
+static inline bool cpu__user(const struct cpu *cpu) { return cpu->cpl == 3; }
+
+/* Host pointer for size bytes at lin when the TLB already allows the access
+ * and it stays within one RAM page; NULL otherwise (take the slow path). */
+static inline uint8_t *tlb__hit(struct cpu *cpu, uint32_t lin, unsigned size, unsigned perm)
+{
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(e->lin_page == (lin & ~0xfffu) && (e->perm & perm) &&
+               (lin & 0xfff) <= 0x1000u - size && e->host))
+        return e->host + (lin & 0xfff);
+    return NULL;
+}
+
+/* Alignment checking is armed for a user-mode data access: CR0.AM and
+ * EFLAGS.AC (SDM vol. 3, 6.15 "#AC"). */
+static inline bool mem__ac_armed(const struct cpu *cpu, bool user)
+{
+    return user && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC);
+}
+
+static inline uint32_t host__load(const uint8_t *p, int size)
+{
+    if (size == 4) { uint32_t v; memcpy(&v, p, 4); return v; }
+    if (size == 2) { uint16_t v; memcpy(&v, p, 2); return v; }
+    return *p;
+}
+
+static inline void host__store(uint8_t *p, int size, uint32_t v)
+{
+    if (size == 4) { memcpy(p, &v, 4); return; }
+    if (size == 2) { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); return; }
+    *p = (uint8_t)v;
+}
+
+/* An expand-up data segment that is present: the only kind the inline path
+ * checks itself (anything else goes through mem__seg_check). */
+#define SEG_FAST_MASK (DESC_P | DESC_S | DESC_CODE | DESC_E)
+#define SEG_FAST_READ (DESC_P | DESC_S)
+#define SEG_FAST_WRITE_MASK (SEG_FAST_MASK | DESC_W)
+#define SEG_FAST_WRITE (DESC_P | DESC_S | DESC_W)
+
+/* ---- mmu.c ------------------------------------------------------------ */
+
+/* The TLB entry for the page holding lin, walking the page tables when it
+ * is missing or does not grant the access (which sets A and, for writes,
+ * D). Raises #PF with CR2 = lin. */
+const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write, bool user);
+
+#endif
