@@ -13,6 +13,7 @@
 #include "core/machine.h"
 #include "core/stats.h"
 #include "devices/devices.h"
+#include "devices/pc.h"
 #include "loaders/multiboot.h"
 
 /* Exit statuses (also in the -h text):
@@ -23,9 +24,6 @@
  *   (V<<1)|1   the guest wrote V to isa-debug-exit
  *   128+N      stopped by signal N (SIGHUP 129, SIGINT 130, SIGTERM 143), as a shell
  *              reports it; bt86 itself never dies of these signals */
-
-#define COM1_BASE 0x3f8
-#define COM1_IRQ 4
 
 static struct machine *running; /* for the signal handlers */
 
@@ -119,9 +117,8 @@ static int open_serial(const struct options *o, int *fd)
     return 0;
 }
 
-/* Power on: RAM, buses, CPU reset, the PC devices the options ask for. */
-static int build_machine(struct machine *m, const struct options *o, int out_fd,
-                         struct uart16550 **uart)
+/* Power on: RAM, buses, CPU reset, the PC board, the -device extras. */
+static int build_machine(struct machine *m, const struct options *o, int out_fd, struct pc *pc)
 {
     int err = guest_ram__init(&m->ram, o->ram_size);
     if (err) {
@@ -134,9 +131,8 @@ static int build_machine(struct machine *m, const struct options *o, int out_fd,
     cpu__reset(&m->cpu);
     m->no_reboot = o->no_reboot;
 
-    err = port80__init(m);
-    if (!err && o->serial != SERIAL_NONE)
-        err = uart16550__init(m, COM1_BASE, (struct irq_line){ .irq = COM1_IRQ }, out_fd, uart);
+    struct pc_config cfg = { .com1 = o->serial != SERIAL_NONE, .com1_fd = out_fd };
+    err = pc__init(m, pc, &cfg);
     if (err) {
         fprintf(stderr, "bt86: cannot set up the PC devices: %s\n", strerror(-err));
         return -1;
@@ -232,13 +228,13 @@ int main(int argc, char **argv)
         return EXIT_RUNTIME;
 
     struct machine *m = calloc(1, sizeof(*m));
-    struct uart16550 *uart = NULL;
+    struct pc pc = { 0 };
     if (!m) {
         fprintf(stderr, "bt86: out of memory\n");
         return EXIT_RUNTIME;
     }
     status = EXIT_RUNTIME;
-    if (build_machine(m, &o, out_fd, &uart) || load_kernel(m, &o))
+    if (build_machine(m, &o, out_fd, &pc) || load_kernel(m, &o))
         goto out;
     m->engine = engine;
     int r = engine->init(m);
@@ -255,8 +251,7 @@ int main(int argc, char **argv)
     if (log__on(LOG_stats))
         stats__print(log_file);
 out:
-    if (uart)
-        uart16550__destroy(uart);
+    pc__destroy(&pc);
     guest_ram__destroy(&m->ram);
     free(m);
     if (out_fd > STDERR_FILENO)
