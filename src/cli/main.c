@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include "cli/options.h"
+#include "cli/terminal.h"
 #include "core/engine.h"
 #include "core/log.h"
 #include "core/machine.h"
 #include "core/stats.h"
 #include "devices/devices.h"
 #include "devices/pc.h"
+#include "loaders/linux.h"
 #include "loaders/multiboot.h"
 
 /* Exit statuses (also in the -h text):
@@ -21,6 +23,7 @@
  *   1          runtime error (unreadable or bad kernel, guest died, host error)
  *   2          usage error
  *   3          triple fault (the CPU state is printed)
+ *   4          the guest kernel panicked (its console output has been printed)
  *   (V<<1)|1   the guest wrote V to isa-debug-exit
  *   128+N      stopped by signal N (SIGHUP 129, SIGINT 130, SIGTERM 143), as a shell
  *              reports it; bt86 itself never dies of these signals */
@@ -33,8 +36,10 @@ static struct machine *running; /* for the signal handlers */
 static void on_signal(int sig)
 {
     static volatile sig_atomic_t seen;
-    if (seen++ || !running)
+    if (seen++ || !running) {
+        terminal__restore();
         _exit(128 + sig);
+    }
     machine__stop(running, STOP_USER, 128 + sig);
 }
 
@@ -164,11 +169,10 @@ static int is_bzimage(const char *path)
 static int load_kernel(struct machine *m, const struct options *o)
 {
     char err[512];
-    if (is_bzimage(o->kernel)) {
-        fprintf(stderr, "bt86: %s: Linux bzImage kernels are not supported yet\n", o->kernel);
-        return -1;
-    }
-    if (multiboot__load(m, o->kernel, o->append, o->initrd, err, sizeof(err))) {
+    int r = is_bzimage(o->kernel)
+                ? linux__load(m, o->kernel, o->append, o->initrd, err, sizeof(err))
+                : multiboot__load(m, o->kernel, o->append, o->initrd, err, sizeof(err));
+    if (r) {
         fprintf(stderr, "bt86: %s\n", err);
         return -1;
     }
@@ -192,15 +196,56 @@ static int report(const struct machine *m)
     case STOP_TRIPLE_FAULT: /* the message gives the fault and the CPU state */
         fprintf(stderr, "bt86: %s\n", *msg ? msg : "triple fault");
         return EXIT_TRIPLE_FAULT;
-    case STOP_USER:
-        fprintf(stderr, "bt86: stopped by signal %d\n", m->exit_status - 128);
+    case STOP_GUEST_PANIC: /* the message is the panic's reason */
+        fprintf(stderr, "bt86: the guest kernel panicked: %s\n", msg);
+        return EXIT_GUEST_PANIC;
+    case STOP_USER: /* a signal, or Ctrl-A x (which leaves a message) */
+        if (*msg)
+            fprintf(stderr, "bt86: %s\n", msg);
+        else
+            fprintf(stderr, "bt86: stopped by signal %d\n", m->exit_status - 128);
         return m->exit_status;
+    case STOP_REBOOT: /* main reboots instead of reporting */
     case STOP_DEAD:
     case STOP_NONE:
         break;
     }
     fprintf(stderr, "bt86: the guest died: %s\n", *msg ? msg : "no reason given");
     return EXIT_RUNTIME;
+}
+
+/* Build the machine, load the kernel, start the engine, connect the
+ * terminal input (may be NULL) to COM1. Returns 0, or -1 after saying why. */
+static int power_on(struct machine *m, const struct options *o, const struct engine *engine,
+                    int out_fd, struct pc *pc, struct terminal *input)
+{
+    if (build_machine(m, o, out_fd, pc) || load_kernel(m, o))
+        return -1;
+    m->engine = engine;
+    int r = engine->init(m);
+    if (r) {
+        m->engine = NULL; /* nothing to destroy */
+        fprintf(stderr, "bt86: -accel %s: cannot start the engine: %s\n", engine->name,
+                strerror(-r));
+        return -1;
+    }
+    if (input && pc->com1 && (r = terminal__attach(input, m, pc->com1))) {
+        fprintf(stderr, "bt86: cannot read the terminal: %s\n", strerror(-r));
+        return -1;
+    }
+    return 0;
+}
+
+/* Tear down what power_on built, leaving m zeroed for the next power_on. */
+static void power_off(struct machine *m, struct pc *pc)
+{
+    if (m->engine)
+        m->engine->destroy(m);
+    pc__destroy(pc);
+    memset(pc, 0, sizeof(*pc));
+    guest_ram__destroy(&m->ram);
+    memset(m, 0, sizeof(*m));
+    m->ram.fd = -1;
 }
 
 int main(int argc, char **argv)
@@ -233,26 +278,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "bt86: out of memory\n");
         return EXIT_RUNTIME;
     }
-    status = EXIT_RUNTIME;
-    if (build_machine(m, &o, out_fd, &pc) || load_kernel(m, &o))
-        goto out;
-    m->engine = engine;
-    int r = engine->init(m);
-    if (r) {
-        fprintf(stderr, "bt86: -accel %s: cannot start the engine: %s\n", engine->name,
-                strerror(-r));
-        goto out;
+    struct terminal term, *input = NULL;
+    if (o.serial == SERIAL_STDIO) {
+        input = &term;
+        if ((status = terminal__open(&term, STDIN_FILENO, stderr)))
+            fprintf(stderr, "bt86: cannot set up the terminal: %s\n", strerror(-status));
     }
-    running = m;
-    machine__run(m);
-    running = NULL;
-    status = report(m);
-    engine->destroy(m);
+    /* A reset request ends the run with STOP_REBOOT: power the machine
+     * off and on again, as QEMU does with -kernel (fresh RAM, devices and
+     * CPU; the kernel loaded again). */
+    status = EXIT_RUNTIME;
+    while (!power_on(m, &o, engine, out_fd, &pc, input)) {
+        running = m;
+        machine__run(m);
+        running = NULL;
+        if (m->stop != STOP_REBOOT) {
+            terminal__restore();
+            status = report(m);
+            break;
+        }
+        power_off(m, &pc);
+    }
+    power_off(m, &pc);
     if (log__on(LOG_stats))
         stats__print(log_file);
-out:
-    pc__destroy(&pc);
-    guest_ram__destroy(&m->ram);
     free(m);
     if (out_fd > STDERR_FILENO)
         close(out_fd);

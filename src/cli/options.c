@@ -307,6 +307,7 @@ void options__usage(FILE *f)
 "  1         runtime error: unreadable or bad kernel, the guest died, host error\n"
 "  2         usage error\n"
 "  3         the guest triple-faulted (the CPU state is printed)\n"
+"  4         the guest kernel panicked (after its console output)\n"
 "  (V<<1)|1  the guest wrote V to isa-debug-exit\n"
 "  129, 130, 143  stopped by SIGHUP, SIGINT, SIGTERM (128 + the signal's number)\n",
         engine__names());

@@ -13,6 +13,7 @@ enum {
     EXIT_RUNTIME = 1,      /* unreadable file, bad kernel, guest died, host error */
     EXIT_USAGE = 2,        /* bad command line */
     EXIT_TRIPLE_FAULT = 3, /* the guest triple-faulted */
+    EXIT_GUEST_PANIC = 4,  /* the guest kernel panicked */
     /* isa-debug-exit: (value << 1) | 1, so always odd; a signal: 128 + signal number. */
 };
 

@@ -185,6 +185,12 @@ struct cpu {
     bool nmi_pending;
     bool a20;              /* A20 gate: when false physical bit 20 is forced to 0 */
     uint32_t insn_eip;     /* EIP of the instruction being executed */
+    uint32_t db_hits;      /* DR6.B0-B3 of the data and I/O breakpoints the
+                            * current instruction hit: set by the memory and
+                            * I/O paths, delivered by the engine loop as one
+                            * #DB trap after the instruction (SDM vol. 3,
+                            * 17.3.1.2). The loop steps one instruction at a
+                            * time while DR7 enables any breakpoint. */
     int exc_nesting;       /* for double/triple fault classification */
     struct pending_exc exc;
     jmp_buf *exc_jmp;      /* where cpu__raise longjmps to; set by the engine loop */

@@ -1,11 +1,15 @@
 /* machine.c - one virtual PC: physical memory routing, I/O, the stop latch, the run loop. */
+#define _GNU_SOURCE /* ppoll */
 #include "machine.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/stats.h"
 
 /* The legacy PC hole between 640 KiB and 1 MiB (VGA memory and ROMs) is
  * not RAM: accesses there go to the MMIO bus. */
@@ -29,6 +33,14 @@ void machine__kill(struct machine *m, const char *fmt, ...)
     vsnprintf(m->stop_message, sizeof(m->stop_message), fmt, ap);
     va_end(ap);
     machine__stop(m, STOP_DEAD, 1);
+}
+
+void machine__request_reset(struct machine *m)
+{
+    if (m->no_reboot)
+        machine__stop(m, STOP_RESET, 0);
+    else
+        machine__stop(m, STOP_REBOOT, 0);
 }
 
 uint8_t *phys__host(struct machine *m, uint32_t paddr, uint32_t len)
@@ -82,24 +94,107 @@ static bool halted_forever(const struct machine *m)
     return !(cpu->eflags & F_IF) || !m->intr_ack;
 }
 
-/* Instructions per engine call: small enough that the loop reacts to stops
- * quickly, large enough to keep the call overhead negligible. */
-#define RUN_SLICE 100000
+/* An event the engine would take at once, ending a halt. */
+static bool event_pending(const struct machine *m)
+{
+    return m->cpu.nmi_pending || (m->intr_line && (m->cpu.eflags & F_IF));
+}
+
+/* While the guest runs, its fds are looked at every FD_POLL_NS of guest
+ * time: interactive latency without a system call per slice. */
+#define FD_POLL_NS 2000000u
+
+int machine__add_wait_fd(struct machine *m, int fd, void (*ready)(void *opaque), void *opaque)
+{
+    if (m->nwait_fds == MACHINE_MAX_WAIT_FDS)
+        return -ENOSPC;
+    m->wait_fds[m->nwait_fds++] = (struct wait_fd){ fd, true, ready, opaque };
+    if (m->fd_poll_timer.q && !m->fd_poll_timer.armed) /* added while running */
+        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
+    return 0;
+}
+
+void machine__enable_wait_fd(struct machine *m, int fd, bool on)
+{
+    for (int i = 0; i < m->nwait_fds; i++)
+        if (m->wait_fds[i].fd == fd)
+            m->wait_fds[i].enabled = on;
+}
+
+/* The longest single host sleep: a bound on how late a stop request that
+ * raced with the sleep (a signal just before ppoll) is noticed. */
+#define MAX_SLEEP_NS 100000000u
+
+/* Wait in ppoll for the enabled fds until the guest-time deadline (0:
+ * just look), then run the callbacks of the fds that became ready. */
+static void poll_fds(struct machine *m, uint64_t deadline)
+{
+    struct pollfd pfd[MACHINE_MAX_WAIT_FDS];
+    int which[MACHINE_MAX_WAIT_FDS];
+    nfds_t n = 0;
+
+    for (int i = 0; i < m->nwait_fds; i++) {
+        if (!m->wait_fds[i].enabled)
+            continue;
+        pfd[n] = (struct pollfd){ .fd = m->wait_fds[i].fd, .events = POLLIN };
+        which[n++] = i;
+    }
+    uint64_t now = timers__now(&m->timers);
+    uint64_t wait = deadline > now ? deadline - now : 0;
+    if (wait > MAX_SLEEP_NS)
+        wait = MAX_SLEEP_NS;
+    struct timespec ts = { .tv_sec = wait / 1000000000u, .tv_nsec = wait % 1000000000u };
+    if (ppoll(pfd, n, &ts, NULL) <= 0)
+        return; /* timeout, or a signal: the caller looks at the stop latch */
+    for (nfds_t i = 0; i < n; i++)
+        if (pfd[i].revents)
+            m->wait_fds[which[i]].ready(m->wait_fds[which[i]].opaque);
+}
+
+static void fd_poll_fire(void *opaque, uint64_t now)
+{
+    struct machine *m = opaque;
+    poll_fds(m, 0);
+    timer__arm(&m->fd_poll_timer, now + FD_POLL_NS);
+}
+
+/* HLT with interrupts enabled: sleep the host thread until the next timer
+ * deadline or until an fd has input; never spin. */
+static void wait_for_event(struct machine *m)
+{
+    timer__cancel(&m->fd_poll_timer);
+    stats.halt_sleeps++;
+    poll_fds(m, timers__next(&m->timers));
+    if (m->nwait_fds)
+        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
+}
+
+/* Instructions per engine call. Timers fire between slices, so a slice
+ * bounds the interrupt latency: at the interpreter's tens of millions of
+ * instructions per second, 16384 instructions are a few hundred µs. */
+#define RUN_SLICE 16384
 
 int machine__run(struct machine *m)
 {
+    timer__init(&m->fd_poll_timer, &m->timers, fd_poll_fire, m);
+    if (m->nwait_fds)
+        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
     while (m->stop == STOP_NONE) {
-        m->engine->run(m, RUN_SLICE);
-        if (m->stop != STOP_NONE || !m->cpu.halted)
+        stats.timer_fires += timers__run(&m->timers);
+        if (!m->cpu.halted || event_pending(m)) {
+            m->engine->run(m, RUN_SLICE);
             continue;
+        }
         if (halted_forever(m)) {
             snprintf(m->stop_message, sizeof(m->stop_message),
                      "guest halted at %04x:%08x with interrupts %s",
                      m->cpu.seg[S_CS].sel, m->cpu.eip,
                      (m->cpu.eflags & F_IF) ? "enabled and no interrupt source" : "disabled");
             machine__stop(m, STOP_SHUTDOWN, 0);
+            break;
         }
-        /* Otherwise the engine loop waits in HLT for the interrupt line. */
+        wait_for_event(m);
     }
+    timer__cancel(&m->fd_poll_timer);
     return m->exit_status;
 }

@@ -16,7 +16,10 @@
     X(task_switches, "hardware task switches")                            \
     X(pio_accesses, "port I/O accesses")                                  \
     X(mmio_accesses, "MMIO accesses")                                     \
-    X(unimplemented, "unimplemented instructions (#UD raised)")
+    X(unimplemented, "unimplemented instructions (#UD raised)")           \
+    X(timer_fires, "device timer callbacks fired")                        \
+    X(halt_sleeps, "host sleeps of a halted guest (ppoll)")               \
+    X(pit_missed, "PIT channel 0 edges the host was late for (re-sent)")
 
 struct stats {
 #define X(n, d) uint64_t n;

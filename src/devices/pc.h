@@ -6,6 +6,14 @@
 
 struct machine;
 struct uart16550;
+struct i8042;
+struct port92;
+struct pci_bus;
+struct fw_cfg;
+struct i8259;
+struct i8254;
+struct port61;
+struct mc146818;
 
 struct pc_config {
     bool com1;      /* COM1 present */
@@ -15,6 +23,14 @@ struct pc_config {
 /* The board's devices, so the caller can feed input to them and free them. */
 struct pc {
     struct uart16550 *com1;
+    struct i8042 *kbc;
+    struct port92 *port92;
+    struct pci_bus *pci;
+    struct fw_cfg *fw_cfg; /* loaders add the kernel, initrd and command line here */
+    struct i8259 *pic;
+    struct i8254 *pit;
+    struct port61 *port61;
+    struct mc146818 *rtc;
 };
 
 /* Create and register the board's devices on m. Returns 0 or -errno. */

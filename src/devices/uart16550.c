@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/machine.h"
+#include "devices/console_watch.h"
 
 /* Register offsets and bits from the PC16550D datasheet (table II, "Summary
  * of registers"). With LCR.DLAB set, offsets 0 and 1 address the divisor
@@ -68,6 +69,7 @@ struct uart16550 {
     struct machine *m;
     struct irq_line irq;
     int out_fd;
+    struct console_watch watch; /* a kernel panic on this line stops the machine */
 
     uint8_t ier, lcr, mcr, lsr, msr, scr;
     uint8_t fcr;          /* last FCR write: FIFO enable and trigger level */
@@ -158,9 +160,10 @@ static void transmit(struct uart16550 *u, uint8_t byte)
 {
     if (u->mcr & MCR_LOOP) {
         rx_push(u, byte);
-    } else if (u->out_fd >= 0) {
-        while (write(u->out_fd, &byte, 1) < 0 && errno == EINTR)
+    } else {
+        while (u->out_fd >= 0 && write(u->out_fd, &byte, 1) < 0 && errno == EINTR)
             ;
+        console_watch__byte(&u->watch, u->m, (char)byte);
     }
     /* The byte left THR and the shift register at once. */
     u->lsr |= LSR_THRE | LSR_TEMT;

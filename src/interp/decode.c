@@ -3,10 +3,9 @@
  * a cache of decoded instructions verified against the code bytes. */
 #include <string.h>
 
+#include "interp/decode_cache.h"
 #include "interp/decode_table.h"
 #include "interp/internal.h"
-
-#define MAX_INSN_LEN 15
 
 /*
  * Code bytes come through a window. The fast path applies when the 15
@@ -34,45 +33,17 @@ struct fetch {
     unsigned pos;         /* next byte */
     unsigned avail;       /* slow path: bytes valid in buf */
     uint32_t start;       /* EIP of the instruction */
-    uint32_t ip_mask;     /* 0xffff for 16-bit code */
     uint8_t buf[MAX_INSN_LEN];
 };
 
-/* ea = ((gpr[base] & base_mask) + ((gpr[index] & index_mask) << scale)
- *       + disp) & addr_mask: unused registers have a zero mask. */
-struct ea_recipe {
-    uint32_t base_mask, index_mask, disp, addr_mask;
-    uint8_t base, index, scale;
-};
-
-static inline uint32_t ea_eval(const struct ea_recipe *r, const uint32_t *gpr)
-{
-    return ((gpr[r->base] & r->base_mask) + ((gpr[r->index] & r->index_mask) << r->scale)
-            + r->disp) & r->addr_mask;
-}
-
-/* Host pointer to the instruction's 15-byte window, or NULL. */
-static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint32_t ip_mask)
-{
-    const struct seg_cache *cs = &cpu->seg[S_CS];
-    uint32_t lin = cs->base + start;
-    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
-
-    if ((uint64_t)start + (MAX_INSN_LEN - 1) > lim || (lin & 0xfff) > 0x1000 - MAX_INSN_LEN)
-        return NULL;
-    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
-    if (e->lin_page == (lin & ~0xfffu) && (e->perm & need) && e->host)
-        return e->host + (lin & 0xfff);
-    return NULL;
-}
-
-/* Slow path: fetch byte pos through code_fetch. */
+/* Slow path: fetch byte pos through code_fetch. The offset is not
+ * wrapped at 64 KiB in 16-bit code: a real-mode instruction running past
+ * FFFF is a limit violation (#GP(0)), only the next IP wraps. */
 static __attribute__((noinline)) void fetch_more(struct fetch *f)
 {
     if (f->pos >= MAX_INSN_LEN)
         cpu__raise_err(f->cpu, EXC_GP, 0);
-    f->buf[f->pos] = (uint8_t)code_fetch(f->cpu, (f->start + f->pos) & f->ip_mask, 1);
+    f->buf[f->pos] = (uint8_t)code_fetch(f->cpu, f->start + f->pos, 1);
     f->avail = f->pos + 1;
 }
 
@@ -287,41 +258,14 @@ INLINE bool decode_body(struct cpu *cpu, struct insn *in, struct ea_recipe *r,
 
 /* ---- the decoded-instruction cache --------------------------------- */
 
-#define DCACHE_SIZE 2048
-
-struct __attribute__((aligned(128))) dcache_entry {
-    const uint8_t *where; /* host address of the bytes, NULL when empty */
-    uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
-    uint64_t m0, m1;      /* the masks */
-    bool code32;
-    struct ea_recipe ea;
-    struct insn in;       /* ea and next_eip are filled on use */
-};
-
-static struct dcache_entry dcache[DCACHE_SIZE];
-
-static inline struct dcache_entry *dcache_slot(const uint8_t *w)
-{
-    uintptr_t a = (uintptr_t)w;
-    return &dcache[(a ^ (a >> 12)) & (DCACHE_SIZE - 1)];
-}
-
-static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, bool code32)
-{
-    uint64_t x0, x1;
-    memcpy(&x0, w, 8);
-    memcpy(&x1, w + 7, 8);
-    return e->where == w && e->code32 == code32
-        && (((x0 ^ e->b0) & e->m0) | ((x1 ^ e->b1) & e->m1)) == 0;
-}
+struct dcache_entry decode__cache[DCACHE_SIZE];
 
 /* Miss: decode from the window and remember the result. Returns NULL
  * when the instruction needs the slow path. */
-static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
-                                              bool code32, uint32_t ip_mask)
+static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w, bool code32)
 {
     struct dcache_entry *e = dcache_slot(w);
-    struct fetch f = { .cpu = cpu, .bytes = w, .start = cpu->eip, .ip_mask = ip_mask };
+    struct fetch f = { .cpu = cpu, .bytes = w, .start = cpu->eip };
     struct insn in;
     struct ea_recipe r;
     if (!decode_body(cpu, &in, &r, &f, code32 ? 4 : 2, true))
@@ -342,28 +286,17 @@ static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
 
 /* ---- entry point ---------------------------------------------------- */
 
-/* A decoded instruction into in, with its effective address evaluated. */
-static inline void insn_from_cache(struct cpu *cpu, struct insn *in,
-                                   const struct dcache_entry *e, uint32_t ip_mask)
-{
-    *in = e->in;
-    if (in->is_mem)
-        in->ea = ea_eval(&e->ea, cpu->gpr);
-    in->next_eip = (cpu->eip + in->len) & ip_mask;
-}
-
 /* Everything but a cache hit: fill the cache from the window, or decode
  * byte by byte. */
-static __attribute__((noinline)) void decode_miss(struct cpu *cpu, struct insn *in,
-                                                  const uint8_t *w, bool code32)
+void decode__miss(struct cpu *cpu, struct insn *in, const uint8_t *w, bool code32)
 {
     uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
-    const struct dcache_entry *e = w ? dcache_fill(cpu, w, code32, ip_mask) : NULL;
+    const struct dcache_entry *e = w ? dcache_fill(cpu, w, code32) : NULL;
     if (e) {
         insn_from_cache(cpu, in, e, ip_mask);
         return;
     }
-    struct fetch f = { .cpu = cpu, .start = cpu->eip, .ip_mask = ip_mask };
+    struct fetch f = { .cpu = cpu, .start = cpu->eip };
     struct ea_recipe r;
     f.bytes = f.buf;
     decode_body(cpu, in, &r, &f, code32 ? 4 : 2, false);
@@ -373,18 +306,5 @@ static __attribute__((noinline)) void decode_miss(struct cpu *cpu, struct insn *
 
 void decode__insn(struct cpu *cpu, struct insn *in)
 {
-    /* Default operand and address size: CS.D in protected mode, 16 bits in
-     * real and V86 mode (SDM vol. 1, 3.6). */
-    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
-    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
-    const uint8_t *w = fetch_window(cpu, cpu->eip, ip_mask);
-
-    if (__builtin_expect(w != NULL, 1)) {
-        const struct dcache_entry *e = dcache_slot(w);
-        if (__builtin_expect(dcache_match(e, w, code32), 1)) {
-            insn_from_cache(cpu, in, e, ip_mask);
-            return;
-        }
-    }
-    decode_miss(cpu, in, w, code32);
+    decode__insn_inline(cpu, in);
 }

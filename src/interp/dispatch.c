@@ -1,5 +1,6 @@
 /* dispatch.c - the interpreter's loop: opcode table, one-instruction step,
- * and the run loop with interrupts, HLT, the interrupt shadow and TF. */
+ * and the run loop with interrupts, HLT, the interrupt shadow, TF, RF and
+ * instruction breakpoints. */
 #include <assert.h>
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include "core/log.h"
 #include "core/machine.h"
 #include "core/stats.h"
+#include "interp/decode_cache.h"
 #include "interp/internal.h"
 #include "interp/interp.h"
 
@@ -17,6 +19,12 @@ void interp__set_op(unsigned op, op_fn fn)
 {
     assert(op < OP_COUNT && !op_table[op]);
     op_table[op] = fn;
+}
+
+void interp__set_ops(unsigned first, unsigned last, op_fn fn)
+{
+    for (unsigned op = first; op <= last; op++)
+        interp__set_op(op, fn);
 }
 
 /* Opcodes nobody claimed: #UD, counted (-d unimp). */
@@ -48,14 +56,13 @@ void interp__init(void)
     op_table_ready = true;
 }
 
-/* Decode and execute the instruction at CS:EIP. */
-static inline __attribute__((always_inline)) void exec_insn(struct cpu *cpu)
+/* Decode and execute the instruction at CS:EIP (decoded into *in). */
+static inline __attribute__((always_inline)) void exec_insn(struct cpu *cpu, struct insn *in)
 {
-    struct insn in;
     cpu->insn_eip = cpu->eip;
-    decode__insn(cpu, &in);
-    cpu->eip = in.next_eip;
-    op_table[in.op](cpu, &in);
+    decode__insn_inline(cpu, in);
+    cpu->eip = in->next_eip;
+    op_table[in->op](cpu, in);
     cpu->icount++;
 }
 
@@ -64,6 +71,8 @@ int interp__exec_one(struct cpu *cpu)
     jmp_buf jb;
     jmp_buf *saved = cpu->exc_jmp;
     bool shadow = cpu->inhibit_irq;
+    bool rf = (cpu->eflags & F_RF) != 0;
+    struct insn in;
 
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
@@ -71,10 +80,14 @@ int interp__exec_one(struct cpu *cpu)
         cpu->eip = cpu->insn_eip;
         return cpu->exc.vector;
     }
-    exec_insn(cpu);
-    /* The interrupt shadow covers exactly one instruction boundary. */
+    exec_insn(cpu, &in);
+    /* The interrupt shadow covers exactly one instruction boundary; RF is
+     * cleared by the instruction after the one that set it. Traps (TF,
+     * breakpoints) are the caller's, as they are engine-loop business. */
     if (shadow)
         cpu->inhibit_irq = false;
+    if (rf)
+        cpu->eflags &= ~F_RF;
     cpu->exc_jmp = saved;
     stats.insns_interp++;
     return -1;
@@ -124,11 +137,27 @@ static void log_in_asm(struct cpu *cpu)
 
 #define LOG_SLOW_MASK ((1u << LOG_cpu) | (1u << LOG_in_asm))
 
+#define DR7_ENABLES 0xffu   /* L0 G0 ... L3 G3 */
+#define DR6_BS (1u << 14)
+
+/* Instruction breakpoints that match the instruction at CS:EIP: the
+ * DR6.Bn bits of every DRn enabled in DR7 with R/W = 00 whose linear
+ * address is the instruction's first byte (SDM vol. 3, 17.2.4, 17.3.1.1). */
+static uint32_t insn_breakpoints(const struct cpu *cpu)
+{
+    uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
+    uint32_t dr7 = cpu->dr[7], hits = 0;
+    for (int n = 0; n < 4; n++)
+        if ((dr7 >> (2 * n)) & 3 && ((dr7 >> (16 + 4 * n)) & 3) == 0 && cpu->dr[n] == lin)
+            hits |= 1u << n;
+    return hits;
+}
+
 /*
  * The careful step, taken whenever anything but plain execution may be
  * due: the stop latch, the budget, a pending interrupt, HLT, the interrupt
- * shadow, TF, or per-instruction logging. Returns false when the run loop
- * must return to its caller.
+ * shadow, TF and RF, breakpoints, or per-instruction logging. Returns false
+ * when the run loop must return to its caller.
  */
 static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
 {
@@ -140,57 +169,86 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
          * boundary's EIP. */
         cpu->insn_eip = cpu->eip;
         int vector = m->intr_ack(m->intr_opaque);
-        cpu->halted = false;
-        if (vector >= 0)
+        if (vector >= 0) {
             intr__deliver_external(cpu, vector);
-        return true;
+            return true;
+        }
+        /* No vector after all (the request went away): carry on. */
     }
     if (cpu->halted)
         return false;
 
+    /* An instruction breakpoint is a fault taken before the instruction,
+     * unless RF says the handler resumes past it; the #DB frame has RF
+     * clear (SDM vol. 3, 17.3.1.1). */
+    bool rf = (cpu->eflags & F_RF) != 0;
+    if (!rf && (cpu->dr[7] & DR7_ENABLES)) {
+        uint32_t hits = insn_breakpoints(cpu);
+        if (hits) {
+            exc__debug_trap(cpu, hits);
+            return true;
+        }
+    }
+
     bool tf = (cpu->eflags & F_TF) != 0;
+    struct insn in;
     if (log__on(LOG_cpu))
         log_cpu(cpu);
     if (log__on(LOG_in_asm))
         log_in_asm(cpu);
-    exec_insn(cpu);
+    exec_insn(cpu, &in);
     if (shadow)
         cpu->inhibit_irq = false;
-    if (tf) {
-        /* Single-step trap after the instruction retired (SDM vol. 3,
-         * 17.3.1.4): DR6.BS. */
-        cpu->insn_eip = cpu->eip;
-        exc__debug_trap(cpu, 1u << 14);
+    /* RF is cleared once an instruction completes, except the one that
+     * loaded it (IRET, task switch) (SDM vol. 3, 17.3.1.1). */
+    if (rf)
+        cpu->eflags &= ~F_RF;
+    /* Debug traps after the instruction retired, as one #DB: single step
+     * (DR6.BS, SDM vol. 3, 17.3.1.4) and data/I/O breakpoints (DR6.Bn).
+     * MOV SS and POP SS hold them back until the next instruction has
+     * executed (SDM vol. 3, 6.8.3); a single step then traps there with TF
+     * still set, breakpoint hits stay pending in db_hits. STI does not. */
+    bool loads_ss = in.op == 0x17 || (in.op == 0x8e && in.reg == S_SS);
+    uint32_t dr6 = (tf && !loads_ss ? DR6_BS : 0) | cpu->db_hits;
+    if (dr6 && !loads_ss) {
+        cpu->db_hits = 0;
+        exc__debug_trap(cpu, dr6);
     }
     return true;
 }
 
 /*
- * Events that instructions cause themselves (HLT, TF set by POPF/IRET)
- * are checked after every instruction. Asynchronous ones (the interrupt
- * line, the stop latch, the budget) are polled every POLL_INTERVAL
- * instructions: an interrupt is taken at most that many instructions late,
- * which no guest can tell from bus latency. The careful step also consumes
- * a pending interrupt shadow (STI, MOV SS) before any interrupt is taken.
+ * After every instruction the loop looks at what instructions change
+ * themselves (HLT, the interrupt shadow, TF, RF, enabled breakpoints) and
+ * at a deliverable interrupt (the line and IF, so that the window of
+ * "STI; NOP; CLI" or a POPF that sets IF is honoured exactly). The stop latch and the budget are
+ * polled every POLL_INTERVAL instructions, never past the budget.
  */
-#define POLL_INTERVAL 32
+#define POLL_INTERVAL 64
 
 static __attribute__((noinline)) void run_loop(struct machine *m, struct cpu *cpu, uint64_t end)
 {
-    bool careful = (log_mask & LOG_SLOW_MASK) != 0;
-    unsigned poll = 1;
+    /* Per-instruction logging makes every step careful. */
+    uint64_t interval = (log_mask & LOG_SLOW_MASK) ? 1 : POLL_INTERVAL;
+    uint64_t poll = 1;
 
     for (;;) {
-        if (__builtin_expect(--poll == 0 || careful || cpu->halted
-                             || (cpu->eflags & F_TF) || cpu->inhibit_irq, 0)) {
+        if (__builtin_expect(--poll == 0 || cpu->halted || cpu->inhibit_irq
+                             || (cpu->eflags & (F_TF | F_RF)) || (cpu->dr[7] & DR7_ENABLES)
+                             || (m->intr_line && (cpu->eflags & F_IF)), 0)) {
             if (!step_careful(m, cpu, end))
                 return;
-            poll = POLL_INTERVAL;
+            uint64_t left = end - cpu->icount;
+            poll = left < interval ? left : interval;
+            if (poll == 0)
+                poll = 1; /* the next careful step returns */
             continue;
         }
-        exec_insn(cpu);
+        struct insn in;
+        exec_insn(cpu, &in);
     }
 }
+
 uint64_t interp__run(struct machine *m, uint64_t budget)
 {
     struct cpu *cpu = &m->cpu;
@@ -200,11 +258,12 @@ uint64_t interp__run(struct machine *m, uint64_t budget)
 
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
-        /* An instruction (or a delivery) raised: the faulting instruction
-         * restarts from its own EIP, its shadow is consumed. A fault while
-         * delivering comes back here and exc__deliver escalates it. */
+        /* An instruction (or an interrupt delivery) raised: the faulting
+         * instruction restarts from its own EIP, its shadow is consumed.
+         * exc__deliver escalates faults raised while it delivers. */
         cpu->eip = cpu->insn_eip;
         cpu->inhibit_irq = false;
+        cpu->db_hits = 0; /* the instruction did not complete */
         exc__deliver(cpu);
     }
     run_loop(m, cpu, start + budget);

@@ -49,17 +49,29 @@ static void op_fcmov(struct cpu *cpu, struct insn *in)
     fpu__run_native(cpu, esc_of(in), in->modrm, NULL, &fl);
 }
 
-/* FCOMI/FUCOMI(P): ZF, PF, CF from the compare, OF/SF/AF cleared (SDM
- * FCOMI); with an unmasked invalid-operation exception EFLAGS is left
- * alone. */
+/* FCOMI/FUCOMI(P): ZF, PF, CF from the compare, OF/SF/AF cleared
+ * whether or not an invalid-operation exception is detected (SDM
+ * FCOMI). With an unmasked invalid-operation exception ZF, PF, CF are
+ * left alone (SDM FCOMI pseudo-code: 111 only when IM=1); the AMD host
+ * sets them to 111 anyway (docs/undefined-flags.md, host deviations). */
 static void op_fcomi(struct cpu *cpu, struct insn *in)
 {
     uint8_t fl = (uint8_t)cpu->eflags;
     uint16_t sw = fpu__run_native(cpu, esc_of(in), in->modrm, NULL, &fl);
+    cpu->eflags &= ~(uint32_t)(F_OF | F_SF | F_AF);
     if (sw & ~cpu->fpu.fcw & FSW_IE)
         return;
-    cpu->eflags &= ~(uint32_t)(F_ZF | F_PF | F_CF | F_OF | F_SF | F_AF);
+    cpu->eflags &= ~(uint32_t)(F_ZF | F_PF | F_CF);
     cpu->eflags |= fl & (F_ZF | F_PF | F_CF);
+}
+
+/* Alignment an operand of size bytes needs for #AC: its size, but 8 for
+ * the 10-byte m80real and m80bcd (SDM vol. 3, table 6-7 lists extended
+ * real as 8; measured on the host: FLD/FSTP m80, FBLD and FBSTP at 2, 4
+ * or 12 mod 16 fault, at 0 and 8 mod 16 they do not). */
+static inline uint32_t x87_align(unsigned size)
+{
+    return size == 10 ? 8 : size;
 }
 
 /* Loads and arithmetic with a memory source: the operand is read first,
@@ -77,20 +89,24 @@ static void op_mem_load(struct cpu *cpu, struct insn *in)
         memcpy(buf, &v, 8);
     } else {
         vmem_read_bytes(cpu, in->seg, in->ea, buf, size);
+        vmem_check_align(cpu, in->seg, in->ea, x87_align(size));
     }
     fpu__run_native(cpu, esc_of(in), in->modrm, buf, NULL);
 }
 
-/* Stores: the destination is checked before the FPU state changes (a pop
- * must not happen if the write faults). An unmasked invalid, denormal,
- * zero-divide, overflow or underflow exception leaves memory unwritten
- * (SDM vol. 1, 4.9.1 and 8.5); the host already left the stack as is. */
+/* Stores: the destination is checked, alignment included, before the
+ * FPU state changes (a fault leaves FSW, the tags and the stack as they
+ * were), and so ahead of the instruction's own x87 exceptions (as the
+ * host does). An unmasked invalid, denormal, zero-divide, overflow or
+ * underflow exception leaves memory unwritten (SDM vol. 1, 4.9.1 and
+ * 8.5); the host already left the stack as is. */
 static void op_mem_store(struct cpu *cpu, struct insn *in)
 {
     uint8_t buf[16];
     unsigned size = entry_of(in)->size;
 
     vmem_check_write(cpu, in->seg, in->ea, size);
+    vmem_check_align(cpu, in->seg, in->ea, x87_align(size));
     uint16_t sw = fpu__run_native(cpu, esc_of(in), in->modrm, buf, NULL);
     if (sw & ~cpu->fpu.fcw & (FSW_EXC & ~FSW_PE))
         return;

@@ -65,6 +65,8 @@ typedef void (*op_fn)(struct cpu *cpu, struct insn *in);
 
 /* Claim opcode op for fn (asserts it was unclaimed). */
 void interp__set_op(unsigned op, op_fn fn);
+/* Claim opcodes first..last (inclusive) for fn. */
+void interp__set_ops(unsigned first, unsigned last, op_fn fn);
 
 /* Registration, one per handler family (each file defines its own). */
 void ops_data__register(void);     /* mov, xchg, push/pop, lea, movzx/sx, cbw… */
@@ -111,6 +113,10 @@ static inline uint32_t size_mask(int size)
 /* The r/m operand of in (register or memory). */
 uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size);
 void op_rm_write(struct cpu *cpu, struct insn *in, int size, uint32_t v);
+/* The r/m operand of a read-modify-write instruction: a memory operand is
+ * checked for writing before it is read, as hardware does (a faulting RMW
+ * reports the write's #GP/#SS/#PF, with W=1, ahead of any #AC). */
+uint32_t op_rm_read_rmw(struct cpu *cpu, struct insn *in, int size);
 
 /* Stack: push/pop of 2 or 4 bytes through SS with the stack-size attribute
  * (SS.B). The write completes before ESP changes. */
@@ -122,6 +128,10 @@ uint32_t stack_peek(struct cpu *cpu, uint32_t offset, int size);
 /* Add delta to ESP (SS.B = 1) or to SP alone (SS.B = 0): releases or
  * reserves stack space after the accesses have succeeded. */
 void stack_adjust(struct cpu *cpu, uint32_t delta);
+/* Raise whatever a write of size bytes at SS:off would raise (#SS, #PF,
+ * #AC for a misaligned slot at CPL 3 with CR0.AM and EFLAGS.AC), without
+ * writing. */
+void stack_check_write(struct cpu *cpu, uint32_t off, int size);
 
 /* Near transfer to target (masked to the operand size by the caller), with
  * the CS limit check (#GP(0)). */
@@ -153,6 +163,11 @@ void vmem_read_bytes(struct cpu *cpu, int seg, uint32_t off, void *dst, uint32_t
 void vmem_write_bytes(struct cpu *cpu, int seg, uint32_t off, const void *src, uint32_t len);
 /* Raise now whatever a write of len bytes at seg:off would raise. */
 void vmem_check_write(struct cpu *cpu, int seg, uint32_t off, uint32_t len);
+/* Raise #AC(0) when alignment checking is armed (CPL 3, CR0.AM, EFLAGS.AC)
+ * and seg:off is not a multiple of align (a power of two): for operands
+ * whose alignment is not their size (x87 m80: 8, SDM vol. 3, table 6-7)
+ * and for instructions that must raise #AC before their side effects. */
+void vmem_check_align(struct cpu *cpu, int seg, uint32_t off, uint32_t align);
 
 /* Linear access for system structures (descriptor tables, TSS, IDT):
  * supervisor privilege regardless of CPL. */

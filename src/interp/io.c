@@ -63,9 +63,12 @@ static void io__step(struct cpu *cpu, int r, int addrsize, int size)
     reg_set(cpu, r, addrsize, reg_get(cpu, r, addrsize) + delta);
 }
 
-/* 6C/6D INS and 6E/6F OUTS, one iteration or a chunk of a REP. The memory
- * side is checked before the port is touched, so a fault never loses a
- * device read. */
+/* 6C/6D INS and 6E/6F OUTS, one iteration or a chunk of a REP. The I/O
+ * permission check comes first, even for a REP with a zero count and
+ * ahead of the memory operand's faults (measured on the host; the SDM's
+ * INS/OUTS pseudo-code also checks it before anything else). The memory
+ * side is then checked before the port is touched, so a fault never loses
+ * a device read. */
 static void op_ins_outs(struct cpu *cpu, struct insn *in)
 {
     int size = (in->op & 1) ? in->opsize : 1;
@@ -74,6 +77,7 @@ static void op_ins_outs(struct cpu *cpu, struct insn *in)
     int as = in->addrsize;
     int n = 1;
 
+    io__check(cpu, port, size);
     if (in->rep) {
         uint32_t count = reg_get(cpu, R_ECX, as);
         if (count == 0)
@@ -83,12 +87,12 @@ static void op_ins_outs(struct cpu *cpu, struct insn *in)
     for (int i = 0; i < n; i++) {
         if (is_out) {
             uint32_t v = vmem_read(cpu, in->seg, reg_get(cpu, R_ESI, as), size);
-            io__out(cpu, port, size, v);
+            machine__io_write(cpu->m, port, v, size);
             io__step(cpu, R_ESI, as, size);
         } else {
             uint32_t di = reg_get(cpu, R_EDI, as);
-            io__check(cpu, port, size);
             vmem_check_write(cpu, S_ES, di, size);
+            vmem_check_align(cpu, S_ES, di, size);
             vmem_write(cpu, S_ES, di, size, machine__io_read(cpu->m, port, size));
             io__step(cpu, R_EDI, as, size);
         }

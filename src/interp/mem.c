@@ -245,6 +245,13 @@ void vmem_check_write(struct cpu *cpu, int seg, uint32_t off, uint32_t len)
     lin__map(cpu, s.c->base + off, len, true, s.user, sp);
 }
 
+void vmem_check_align(struct cpu *cpu, int seg, uint32_t off, uint32_t align)
+{
+    bool user = cpu__user(cpu);
+    if (((cpu->seg[seg].base + off) & (align - 1)) && mem__ac_armed(cpu, user))
+        cpu__raise_err(cpu, EXC_AC, 0);
+}
+
 /* ---- implicit supervisor accesses and instruction fetch ------------------ */
 
 uint32_t lmem_read(struct cpu *cpu, uint32_t lin, int size)

@@ -8,6 +8,33 @@ uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size)
     return reg_get(cpu, in->rm, size);
 }
 
+/* Whether a write of size bytes at seg:off certainly succeeds, so that
+ * checking it ahead of time can be skipped: an expand-up writable data
+ * segment whose limit covers it, a TLB entry that already grants the write
+ * on one page, and no alignment check to fire. Anything else goes through
+ * vmem_check_write. */
+static inline bool write_surely_ok(const struct cpu *cpu, int seg, uint32_t off, int size)
+{
+    const struct seg_cache *c = &cpu->seg[seg];
+    uint32_t lin = c->base + off;
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    bool user = cpu->cpl == 3;
+    bool ac = user && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC) && (lin & (size - 1));
+    return (c->attr & (DESC_P | DESC_S | DESC_CODE | DESC_E | DESC_W)) == (DESC_P | DESC_S | DESC_W)
+        && (uint64_t)off + size - 1 <= c->limit
+        && e->lin_page == (lin & ~0xfffu) && (e->perm & (user ? TLB_USER_W : TLB_SUP_W))
+        && (lin & 0xfff) <= 0x1000u - size && !ac;
+}
+
+uint32_t op_rm_read_rmw(struct cpu *cpu, struct insn *in, int size)
+{
+    if (!in->is_mem)
+        return reg_get(cpu, in->rm, size);
+    if (!write_surely_ok(cpu, in->seg, in->ea, size))
+        vmem_check_write(cpu, in->seg, in->ea, size);
+    return vmem_read(cpu, in->seg, in->ea, size);
+}
+
 void op_rm_write(struct cpu *cpu, struct insn *in, int size, uint32_t v)
 {
     if (in->is_mem)
@@ -30,6 +57,16 @@ void stack_adjust(struct cpu *cpu, uint32_t delta)
         cpu->gpr[R_ESP] += delta;
     else
         reg_set(cpu, R_ESP, 2, cpu->gpr[R_ESP] + delta);
+}
+
+void stack_check_write(struct cpu *cpu, uint32_t off, int size)
+{
+    if (write_surely_ok(cpu, S_SS, off, size))
+        return;
+    vmem_check_write(cpu, S_SS, off, size);
+    if (cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC)
+        && ((cpu->seg[S_SS].base + off) & (size - 1)))
+        cpu__raise_err(cpu, EXC_AC, 0);
 }
 
 void stack_push(struct cpu *cpu, int size, uint32_t v)

@@ -7,7 +7,8 @@
 static inline __attribute__((always_inline)) void
 alu_rm_reg(struct cpu *cpu, struct insn *in, int op, int size, bool to_reg)
 {
-    uint32_t rm = alu__rm_read(cpu, in, size);
+    uint32_t rm = to_reg || op == ALU_CMP ? alu__rm_read(cpu, in, size)
+                                          : alu__rm_read_rmw(cpu, in, size);
     uint32_t r = reg_get(cpu, in->reg, size);
     uint32_t old = cpu->eflags;
 
@@ -31,7 +32,7 @@ alu_acc_imm(struct cpu *cpu, struct insn *in, int op, int size)
 static inline __attribute__((always_inline)) void
 alu_rm_imm(struct cpu *cpu, struct insn *in, int op, int size, uint32_t imm)
 {
-    uint32_t a = alu__rm_read(cpu, in, size);
+    uint32_t a = op == ALU_CMP ? alu__rm_read(cpu, in, size) : alu__rm_read_rmw(cpu, in, size);
     uint32_t old = cpu->eflags;
     uint32_t v = alu__op_inline(cpu, op, a, imm, size);
     if (op != ALU_CMP) alu__write_rm(cpu, in, size, v, old);
@@ -158,7 +159,7 @@ static void op_group3(struct cpu *cpu, struct insn *in)
         muldiv__group3(cpu, in, size);
         return;
     }
-    v = alu__rm_read(cpu, in, size);
+    v = in->reg < 2 ? alu__rm_read(cpu, in, size) : alu__rm_read_rmw(cpu, in, size);
     old = cpu->eflags;
     switch (in->reg) {
     case 0:

@@ -40,6 +40,8 @@ static void bit_test_rm(struct cpu *cpu, struct insn *in, int op, uint32_t offse
         ea += (uint32_t)unit * size;
         if (in->addrsize == 2) ea &= 0xffff;
     }
+    if (op)
+        vmem_check_write(cpu, in->seg, ea, size); /* BTS/BTR/BTC: as op_rm_read_rmw */
     v = vmem_read(cpu, in->seg, ea, size);
     old = cpu->eflags;
     r = bit__test(cpu, op, v, bit, size);
@@ -134,7 +136,7 @@ static void op_bswap(struct cpu *cpu, struct insn *in)
 static void op_xadd(struct cpu *cpu, struct insn *in)
 {
     int size = in->op & 1 ? in->opsize : 1;
-    uint32_t dst = alu__rm_read(cpu, in, size);
+    uint32_t dst = alu__rm_read_rmw(cpu, in, size);
     uint32_t src = reg_get(cpu, in->reg, size);
     uint32_t old = cpu->eflags;
     uint32_t sum = alu__op(cpu, ALU_ADD, dst, src, size);
@@ -154,7 +156,7 @@ static void op_xadd(struct cpu *cpu, struct insn *in)
 static void op_cmpxchg(struct cpu *cpu, struct insn *in)
 {
     int size = in->op & 1 ? in->opsize : 1;
-    uint32_t dst = alu__rm_read(cpu, in, size);
+    uint32_t dst = alu__rm_read_rmw(cpu, in, size);
     uint32_t old = cpu->eflags;
     uint32_t acc = reg_get(cpu, R_EAX, size);
 
@@ -173,6 +175,7 @@ static void op_group9(struct cpu *cpu, struct insn *in)
 {
     if (in->reg != 1 || !in->is_mem)
         cpu__raise(cpu, EXC_UD);
+    vmem_check_write(cpu, in->seg, in->ea, 8); /* as op_rm_read_rmw */
     uint64_t m = vmem_read64(cpu, in->seg, in->ea);
     uint64_t edx_eax = ((uint64_t)cpu->gpr[R_EDX] << 32) | cpu->gpr[R_EAX];
 

@@ -38,13 +38,19 @@ static void op_jmp(struct cpu *cpu, struct insn *in) /* E9 */
     branch_near(cpu, rel_target(in, in->imm));
 }
 
-/* CALL near: the target is checked against the CS limit before the
- * return address is pushed; a faulting push restores EIP through the
- * exception path. */
+/* CALL near. Intel's pseudo-code checks the target against the CS limit
+ * before pushing; the Zen hosts check the return address's stack slot
+ * first (#SS/#PF/#AC ahead of the target's #GP) and write it only once the
+ * target passed. bt86 follows them. */
 static void call_near(struct cpu *cpu, struct insn *in, uint32_t target)
 {
+    uint32_t slot = cpu->gpr[R_ESP] - in->opsize;
+    if (!cpu__stack32(cpu))
+        slot &= 0xffff;
+    stack_check_write(cpu, slot, in->opsize);
     branch_near(cpu, target);
-    stack_push(cpu, in->opsize, in->next_eip);
+    vmem_write(cpu, S_SS, slot, in->opsize, in->next_eip);
+    stack_adjust(cpu, -(uint32_t)in->opsize);
 }
 
 static void op_call(struct cpu *cpu, struct insn *in) /* E8 */
@@ -83,13 +89,25 @@ static void op_loop(struct cpu *cpu, struct insn *in)
         reg_set(cpu, R_ECX, asz, count);
 }
 
+/* INC (reg 0) or DEC (reg 1) of the r/m operand. The flags change only
+ * once the write has succeeded, so a faulting write leaves them intact. */
+static void inc_dec(struct cpu *cpu, struct insn *in, int size)
+{
+    uint32_t v = op_rm_read_rmw(cpu, in, size);
+    uint32_t before = cpu->eflags;
+    uint32_t r = in->reg ? alu__dec(cpu, v, size) : alu__inc(cpu, v, size);
+    uint32_t after = cpu->eflags;
+    cpu->eflags = before;
+    op_rm_write(cpu, in, size, r);
+    cpu->eflags = after;
+}
+
 /* FE: /0 INC Eb, /1 DEC Eb. */
 static void op_grp4(struct cpu *cpu, struct insn *in)
 {
     if (in->reg > 1)
         cpu__raise(cpu, EXC_UD);
-    uint32_t v = op_rm_read(cpu, in, 1);
-    op_rm_write(cpu, in, 1, in->reg ? alu__dec(cpu, v, 1) : alu__inc(cpu, v, 1));
+    inc_dec(cpu, in, 1);
 }
 
 /* FF /3 and /5: the far pointer m16:16 or m16:32 (offset first). */
@@ -107,13 +125,12 @@ static void op_grp5(struct cpu *cpu, struct insn *in)
 {
     int size = in->opsize;
     uint16_t sel;
-    uint32_t off, v;
+    uint32_t off;
 
     switch (in->reg) {
     case 0:
     case 1:
-        v = op_rm_read(cpu, in, size);
-        op_rm_write(cpu, in, size, in->reg ? alu__dec(cpu, v, size) : alu__inc(cpu, v, size));
+        inc_dec(cpu, in, size);
         break;
     case 2:
         call_near(cpu, in, op_rm_read(cpu, in, size));
@@ -137,21 +154,15 @@ static void op_grp5(struct cpu *cpu, struct insn *in)
     }
 }
 
-static void set_range(unsigned first, unsigned last, op_fn fn)
-{
-    for (unsigned op = first; op <= last; op++)
-        interp__set_op(op, fn);
-}
-
 void ops_control__register(void)
 {
-    set_range(0x70, 0x7f, op_jcc8);
-    set_range(OP_0F + 0x80, OP_0F + 0x8f, op_jcc);
+    interp__set_ops(0x70, 0x7f, op_jcc8);
+    interp__set_ops(OP_0F + 0x80, OP_0F + 0x8f, op_jcc);
     interp__set_op(0xeb, op_jmp8);
     interp__set_op(0xe9, op_jmp);
     interp__set_op(0xe8, op_call);
-    set_range(0xc2, 0xc3, op_ret);
-    set_range(0xe0, 0xe3, op_loop);
+    interp__set_ops(0xc2, 0xc3, op_ret);
+    interp__set_ops(0xe0, 0xe3, op_loop);
     interp__set_op(0xfe, op_grp4);
     interp__set_op(0xff, op_grp5);
 }

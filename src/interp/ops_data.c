@@ -83,7 +83,7 @@ static void op_mov_rm_imm(struct cpu *cpu, struct insn *in) /* C6 /0, C7 /0 */
 static void op_xchg_rm_r(struct cpu *cpu, struct insn *in) /* 86 87 */
 {
     int size = size_of(in);
-    uint32_t a = op_rm_read(cpu, in, size);
+    uint32_t a = op_rm_read_rmw(cpu, in, size);
     op_rm_write(cpu, in, size, reg_get(cpu, in->reg, size));
     reg_set(cpu, in->reg, size, a);
 }
@@ -155,10 +155,9 @@ static void op_pop_rm(struct cpu *cpu, struct insn *in) /* 8F /0 */
     uint32_t v = stack_peek(cpu, 0, in->opsize);
     /* An ESP-based destination is addressed with ESP already incremented
      * (SDM vol. 2, POP); ESP changes only once the write succeeded. */
-    if (in->esp_base)
-        in->ea = (in->ea + in->opsize) & size_mask(in->addrsize);
+    uint32_t ea = in->esp_base ? (in->ea + in->opsize) & size_mask(in->addrsize) : in->ea;
     if (in->is_mem) {
-        vmem_write(cpu, in->seg, in->ea, in->opsize, v);
+        vmem_write(cpu, in->seg, ea, in->opsize, v);
         stack_adjust(cpu, in->opsize);
     } else {
         stack_adjust(cpu, in->opsize);
@@ -175,24 +174,23 @@ static inline int sreg_of(const struct insn *in)
 
 static void op_push_sreg(struct cpu *cpu, struct insn *in)
 {
-    uint16_t sel = cpu->seg[sreg_of(in)].sel;
-    if (in->opsize == 2) {
-        stack_push(cpu, 2, sel);
-        return;
-    }
-    /* Undefined in the SDM (zero-extended push or 16-bit move); bt86
-     * follows Zen and recent Intel cores: ESP moves by 4 and only the low
-     * 16 bits of the slot are written. */
-    uint32_t esp = cpu->gpr[R_ESP] - 4;
-    vmem_write(cpu, S_SS, cpu__stack32(cpu) ? esp : esp & 0xffff, 2, sel);
-    stack_adjust(cpu, -4u);
+    /* With a 32-bit operand size the SDM allows either a zero-extended
+     * push or a 16-bit move into the slot. bt86 follows the AMD Zen hosts
+     * (checked by the differential test): the selector is zero-extended
+     * and all four bytes are written. */
+    stack_push(cpu, in->opsize, cpu->seg[sreg_of(in)].sel);
 }
 
 static void op_pop_sreg(struct cpu *cpu, struct insn *in)
 {
     uint16_t sel = (uint16_t)stack_peek(cpu, 0, in->opsize);
-    seg__load(cpu, sreg_of(in), sel); /* may fault: ESP is still intact */
-    stack_adjust(cpu, in->opsize);
+    /* ESP moves with the stack size of the SS the value was popped from,
+     * and only once the load succeeded (POP SS may change SS.B). */
+    uint32_t esp = cpu->gpr[R_ESP] + in->opsize;
+    if (!cpu__stack32(cpu))
+        esp = (cpu->gpr[R_ESP] & 0xffff0000u) | (esp & 0xffff);
+    seg__load(cpu, sreg_of(in), sel);
+    cpu->gpr[R_ESP] = esp;
 }
 
 static void op_pusha(struct cpu *cpu, struct insn *in) /* 60 */
@@ -247,8 +245,10 @@ static void op_enter(struct cpu *cpu, struct insn *in) /* C8 Iw, Ib */
         vmem_write(cpu, S_SS, esp & smask, size, frame);
     }
     esp -= in->imm;
-    /* #SS/#PF if a write at the final stack pointer would fault. */
-    vmem_check_write(cpu, S_SS, esp & smask, 1);
+    /* #SS/#PF if a write at the final stack pointer would fault (SDM vol.
+     * 2, ENTER), and #AC when that slot is misaligned with alignment
+     * checking on (as the Zen hosts do). */
+    stack_check_write(cpu, esp & smask, size);
     reg_set(cpu, R_EBP, size, frame);
     reg_set(cpu, R_ESP, s32 ? 4 : 2, esp);
 }
@@ -288,36 +288,30 @@ static void op_ud2(struct cpu *cpu, struct insn *in) /* 0F 0B */
     cpu__raise(cpu, EXC_UD);
 }
 
-static void set_range(unsigned first, unsigned last, op_fn fn)
-{
-    for (unsigned op = first; op <= last; op++)
-        interp__set_op(op, fn);
-}
-
 void ops_data__register(void)
 {
-    set_range(0x88, 0x89, op_mov_rm_r);
-    set_range(0x8a, 0x8b, op_mov_r_rm);
+    interp__set_ops(0x88, 0x89, op_mov_rm_r);
+    interp__set_ops(0x8a, 0x8b, op_mov_r_rm);
     interp__set_op(0x8c, op_mov_rm_sreg);
     interp__set_op(0x8e, op_mov_sreg_rm);
-    set_range(0xa0, 0xa1, op_mov_acc_moffs);
-    set_range(0xa2, 0xa3, op_mov_moffs_acc);
-    set_range(0xb0, 0xb7, op_mov_r8_imm);
-    set_range(0xb8, 0xbf, op_mov_r_imm);
-    set_range(0xc6, 0xc7, op_mov_rm_imm);
+    interp__set_ops(0xa0, 0xa1, op_mov_acc_moffs);
+    interp__set_ops(0xa2, 0xa3, op_mov_moffs_acc);
+    interp__set_ops(0xb0, 0xb7, op_mov_r8_imm);
+    interp__set_ops(0xb8, 0xbf, op_mov_r_imm);
+    interp__set_ops(0xc6, 0xc7, op_mov_rm_imm);
 
-    set_range(0x86, 0x87, op_xchg_rm_r);
+    interp__set_ops(0x86, 0x87, op_xchg_rm_r);
     interp__set_op(0x90, op_nop);
-    set_range(0x91, 0x97, op_xchg_acc);
-    set_range(OP_0F + 0x19, OP_0F + 0x1f, op_nop);
+    interp__set_ops(0x91, 0x97, op_xchg_acc);
+    interp__set_ops(OP_0F + 0x19, OP_0F + 0x1f, op_nop);
     interp__set_op(0x8d, op_lea);
-    set_range(OP_0F + 0xb6, OP_0F + 0xb7, op_movx);
-    set_range(OP_0F + 0xbe, OP_0F + 0xbf, op_movx);
+    interp__set_ops(OP_0F + 0xb6, OP_0F + 0xb7, op_movx);
+    interp__set_ops(OP_0F + 0xbe, OP_0F + 0xbf, op_movx);
     interp__set_op(0x98, op_cbw);
     interp__set_op(0x99, op_cwd);
 
-    set_range(0x50, 0x57, op_push_r);
-    set_range(0x58, 0x5f, op_pop_r);
+    interp__set_ops(0x50, 0x57, op_push_r);
+    interp__set_ops(0x58, 0x5f, op_pop_r);
     interp__set_op(0x68, op_push_imm);
     interp__set_op(0x6a, op_push_imm);
     interp__set_op(0x8f, op_pop_rm);

@@ -17,7 +17,9 @@
  *                          64 KiB so that 16-bit addressing (0x67) and
  *                          16-bit stack/branch arithmetic reach it too.
  *   CODE_BASE..+4 KiB      the code page: the instruction under test at
- *                          INSN_ADDR, every other byte HLT (F4). At CPL 3
+ *                          INSN_ADDR, every other byte HLT (F4). It lies
+ *                          below 64 KiB too, so the same page serves the
+ *                          16-bit code segment. At CPL 3
  *                          HLT raises #GP, so wherever execution goes after
  *                          the instruction the host stops with the state
  *                          right after it (a fetch outside the page gives a
@@ -25,8 +27,9 @@
  *   STUB_BASE              host only: the 32-bit prologue that loads the
  *                          registers and EFLAGS and jumps to INSN_ADDR.
  *
- * GS is an LDT data segment with base DATA_BASE, limit GS_LIMIT, so GS
- * overrides test a non-zero segment base. FS is left alone (its host base
+ * GS is an LDT data segment with base DATA_BASE and the data area's size as
+ * its limit, so GS overrides test a non-zero segment base and, near the
+ * end, the limit check (#GP before any access to unmapped memory). FS is left alone (its host base
  * is glibc's TLS): FS prefixes are generated only on register-only forms.
  */
 #define DATA_BASE  0x00008000u
@@ -35,17 +38,31 @@
 #define CODE_SIZE  0x1000u
 #define INSN_ADDR  0x0000c800u
 #define STUB_BASE  0x00f00000u
-#define GS_LIMIT   0xffffu
+#define GS_LIMIT   (DATA_SIZE - 1)
 #define IDT_BASE   0x00001000u /* interpreter only: the IDT (see emu.c) */
 #define TSS_BASE   0x00002000u /* interpreter only: the TSS */
 #define GUEST_RAM_SIZE 0x200000u /* 2 MiB: the layout above fits the first MiB */
 
 #define INSN_MAX 15
 
-/* LDT selectors (TI=1, RPL=3) and the kernel's flat user data selector. */
+/* LDT selectors (TI=1, RPL=3) and the kernel's flat user selectors. */
 #define SEL_CODE32 0x07u /* LDT 0: 32-bit code, base 0, 4 GiB */
 #define SEL_GS     0x0fu /* LDT 1: 32-bit data, base DATA_BASE, limit GS_LIMIT */
+#define SEL_CODE16 0x17u /* LDT 2: 16-bit code, base 0, limit 0xffff */
+#define SEL_USER32_CS 0x23u /* __USER32_CS: the fallback without modify_ldt */
 #define SEL_FLAT   0x2bu /* __USER_DS: DS, ES, SS */
+
+/* The segments the run uses, the same on both sides: the LDT ones above,
+ * or, where modify_ldt is refused (a seccomp filter, a kernel without
+ * CONFIG_MODIFY_LDT_SYSCALL), the kernel's 0x23 code segment and a flat GS
+ * (no non-zero base, no limit tests and no 16-bit code then). Set by
+ * native__init. */
+struct layout {
+    uint16_t code_sel, gs_sel;
+    uint32_t gs_base, gs_limit;
+    uint16_t code16_sel;    /* 0: no 16-bit code segment (no modify_ldt) */
+};
+extern struct layout layout;
 
 /* 512-byte FXSAVE image (the layout of the signal frame's fpstate). */
 struct fxsave {
@@ -65,6 +82,7 @@ struct instance {
     uint8_t code[INSN_MAX];
     int len;
     int spec;               /* index into the opcode table */
+    bool code16;            /* runs in a 16-bit code segment (CS.D=0, limit 0xffff) */
     /* How the generator built it (for undefined-flag masks and reports). */
     uint8_t opsize;         /* 1, 2 or 4 */
     uint8_t addrsize;       /* 2 or 4 */
@@ -129,6 +147,7 @@ enum shape {
     SH_MODRM_MEM, /* ModRM, memory form only */
     SH_IMM8, SH_IMMV, SH_IMM16,  /* immediate after the opcode */
     SH_MODRM_IMM8, SH_MODRM_IMMV,
+    SH_MODRM_IMM8_REG,           /* register form only, imm8 (MMX shift groups) */
     SH_REL8, SH_RELV,            /* branch displacement */
     SH_MOFFS,                    /* A0-A3 */
     SH_ENTER,                    /* imm16, imm8 */
@@ -137,7 +156,6 @@ enum shape {
 /* Operand/context hints that steer register and memory values. */
 #define K_STRING   0x001 /* string op: ESI/EDI in the data area, small ECX for REP */
 #define K_STACK    0x002 /* uses the stack: ESP in the data area */
-#define K_BRANCH   0x004 /* control transfer: targets kept away from the instruction */
 #define K_LOCKABLE 0x008 /* LOCK allowed on the memory form */
 #define K_FPU      0x010 /* x87: random x87 state, compare it */
 #define K_MMX      0x020 /* MMX: random MMX registers, compare them */
@@ -148,10 +166,9 @@ enum shape {
 #define K_BYTEOP   0x400 /* byte operation: 0x66 changes nothing */
 #define K_RET      0x800 /* pops a return address */
 #define K_INDIRECT 0x1000 /* r/m operand is a branch target */
-#define K_SEGRD    0x2000 /* reads a segment register (compare selectors) */
 #define K_GROUP    0x4000 /* ModRM.reg fixed to spec->reg */
-#define K_NOREP    0x8000 /* no F2/F3 prefix (they change the meaning: SSE) */
 #define K_BITOFF   0x10000 /* BT* Ev,Gv: the register bit offset reaches past EA */
+#define K_BOUND    0x40000 /* BOUND: the bounds pair, often containing the index */
 #define K_NOLOCK   0x20000 /* no LOCK: AMD gives LOCK MOV CRn the meaning MOV CR8 */
 
 struct spec {
@@ -165,17 +182,20 @@ struct spec {
 
 extern const struct spec spec_table[];
 extern const int spec_count;
+extern const char *const spec_excluded[]; /* NULL-terminated: what is left out, and why */
 
 /* Undefined flags of this instance, refined by its operands where the SDM
- * makes them conditional (shift counts, MUL results…). */
+ * makes them conditional (shift counts, MUL results…), plus the flags
+ * where the host deviates from the SDM (FCOMI with an unmasked #IA). */
 uint32_t spec__undef_mask(const struct instance *in, const struct outcome *host);
 
 /* ---- report.c: comparison and mismatch reports ---- */
 #include <stdio.h>
 bool report__same(const struct instance *in, const struct outcome *host, const struct outcome *emu);
-void report__mismatch(FILE *f, uint64_t seed, uint64_t index, const struct instance *in,
+/* repro: the tester's arguments that rerun just this instance. */
+void report__mismatch(FILE *f, const char *repro, const struct instance *in,
                       const struct outcome *host, const struct outcome *emu);
-void report__escape(FILE *f, uint64_t seed, uint64_t index, const struct instance *in,
+void report__escape(FILE *f, const char *repro, const struct instance *in,
                     const struct outcome *host);
 
 #endif

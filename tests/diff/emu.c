@@ -123,11 +123,16 @@ void emu__run(const struct instance *in, struct outcome *out)
     cpu->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_AM;
     cpu->cr4 = CR4_OSFXSR;
     cpu->cpl = 3;
-    emu__seg(cpu, S_CS, SEL_CODE32, 0, 0xffffffffu, DESC_CODE | DESC_R);
+    if (in->code16) {
+        emu__seg(cpu, S_CS, layout.code16_sel, 0, 0xffff, DESC_CODE | DESC_R);
+        cpu->seg[S_CS].attr &= (uint16_t)~DESC_DB;
+    } else {
+        emu__seg(cpu, S_CS, layout.code_sel, 0, 0xffffffffu, DESC_CODE | DESC_R);
+    }
     emu__seg(cpu, S_SS, SEL_FLAT, 0, 0xffffffffu, DESC_W);
     emu__seg(cpu, S_DS, SEL_FLAT, 0, 0xffffffffu, DESC_W);
     emu__seg(cpu, S_ES, SEL_FLAT, 0, 0xffffffffu, DESC_W);
-    emu__seg(cpu, S_GS, SEL_GS, DATA_BASE, GS_LIMIT, DESC_W);
+    emu__seg(cpu, S_GS, layout.gs_sel, layout.gs_base, layout.gs_limit, DESC_W);
     /* FS holds a null selector: unusable (no memory forms use it). */
     memset(&cpu->seg[S_FS], 0, sizeof(cpu->seg[S_FS]));
     cpu->idtr.base = IDT_BASE;

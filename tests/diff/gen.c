@@ -65,7 +65,7 @@ static uint32_t gen__target(struct rng *r, int opsize)
 /* Segment base as the host and the interpreter both see it. */
 static uint32_t seg_base(int seg)
 {
-    return seg == S_GS ? DATA_BASE : 0;
+    return seg == S_GS ? layout.gs_base : 0;
 }
 
 /* The instruction being assembled. */
@@ -100,19 +100,21 @@ static void gen__prefixes(struct rng *r, struct build *b, bool mem)
     uint8_t pre[4];
     int n = 0;
 
-    b->o16 = !(b->s->kind & K_NO66) && rng__below(r, 4) == 0;
-    b->a16 = rng__below(r, 7) == 0;
+    /* Effective sizes: in a 16-bit code segment 0x66/0x67 select 32 bits. */
+    bool code16 = b->in->code16;
+    b->o16 = (b->s->kind & K_NO66) ? code16 : (rng__below(r, 4) == 0) != code16;
+    b->a16 = (rng__below(r, 7) == 0) != code16;
     b->seg = S_NONE;
     if (rng__below(r, 4) == 0)
         b->seg = segs[rng__below(r, mem ? 5 : 6)];
     /* F2/F3 only on string instructions: elsewhere the SDM (vol. 2, 2.1.1)
-     * calls them reserved, and this host indeed gives REP LOOPNE the
-     * meaning of LOOPE. */
+     * calls them reserved, and on this host they even replace the
+     * condition of LOOPE/LOOPNE with that of REPE/REPNE. */
     if (b->s->kind & K_STRING)
         b->rep = rng__below(r, 5) < 3;
 
-    if (b->o16) pre[n++] = 0x66;
-    if (b->a16) pre[n++] = 0x67;
+    if (b->o16 != code16) pre[n++] = 0x66;
+    if (b->a16 != code16) pre[n++] = 0x67;
     if (b->seg != S_NONE) pre[n++] = seg_byte[b->seg];
     if (b->lock) pre[n++] = 0xf0;
     if (b->rep) pre[n++] = rng__below(r, 4) ? 0xf3 : 0xf2;
@@ -175,6 +177,11 @@ static bool gen__modrm_mem(struct rng *r, struct build *b, uint32_t lo, uint32_t
 
     int seg = b->seg != S_NONE ? b->seg :
               (base == R_EBP || base == R_ESP) ? S_SS : S_DS;
+    if (seg == S_GS && layout.gs_limit == DATA_SIZE - 1 && rng__below(r, 4) == 0) {
+        /* straddle or pass the GS limit */
+        lo = DATA_SIZE - 12;
+        hi = DATA_SIZE + 4;
+    }
     uint32_t want = data_addr(r, lo, hi) - seg_base(seg);
     uint32_t disp = b->disp_size == 0 ? 0 :
                     b->disp_size == 1 ? (uint32_t)(int32_t)(int8_t)rng__u32(r) :
@@ -265,19 +272,30 @@ static void gen__indirect(struct rng *r, struct build *b, int len)
     }
 }
 
+/* BOUND: a signed bounds pair around the index register half the time,
+ * so that the instruction retires as often as it raises #BR. */
+static void gen__bounds(struct rng *r, struct build *b)
+{
+    int osz = b->o16 ? 2 : 4;
+    int32_t idx = b->o16 ? (int16_t)b->in->gpr[b->reg] : (int32_t)b->in->gpr[b->reg];
+    int32_t lo = idx - (int32_t)rng__below(r, 3), hi = idx + (int32_t)rng__below(r, 3);
+    if (b->lin < DATA_BASE || b->lin + 2 * osz > DATA_BASE + DATA_SIZE)
+        return;
+    memcpy(b->in->data + (b->lin - DATA_BASE), &lo, osz);
+    memcpy(b->in->data + (b->lin - DATA_BASE) + osz, &hi, osz);
+}
+
 /* The immediate or displacement that follows ModRM. */
 static void gen__tail(struct rng *r, struct build *b, uint8_t **rel_at, int *rel_size)
 {
-    int osz = b->opsize;
-    int vsz = osz == 1 ? 1 : osz;
     *rel_at = NULL;
     switch (b->s->shape) {
-    case SH_IMM8: case SH_MODRM_IMM8:
+    case SH_IMM8: case SH_MODRM_IMM8: case SH_MODRM_IMM8_REG:
         b->in->count = gen__value(r) & 0xff;
         put(b, b->in->count, 1);
         break;
     case SH_IMMV: case SH_MODRM_IMMV:
-        put(b, gen__value(r), vsz == 1 ? 1 : vsz);
+        put(b, gen__value(r), b->opsize);
         break;
     case SH_IMM16:
         put(b, rng__below(r, 3) ? rng__below(r, 32) * 2 : rng__u32(r), 2);
@@ -313,20 +331,21 @@ static bool gen__try(struct rng *r, int spec, struct instance *in)
 {
     const struct spec *s = &spec_table[spec];
     struct build b = { .s = s, .in = in, .p = in->code, .mod = -1, .reg = -1, .rm = -1 };
-    bool has_modrm = s->shape == SH_MODRM || s->shape == SH_MODRM_REG || s->shape == SH_MODRM_MEM ||
+    bool reg_only = s->shape == SH_MODRM_REG || s->shape == SH_MODRM_IMM8_REG;
+    bool has_modrm = reg_only || s->shape == SH_MODRM || s->shape == SH_MODRM_MEM ||
                      s->shape == SH_MODRM_IMM8 || s->shape == SH_MODRM_IMMV;
     bool mem = false;
 
     if (has_modrm)
-        mem = s->shape == SH_MODRM_MEM ||
-              (s->shape != SH_MODRM_REG && rng__below(r, 5) < 3);
+        mem = s->shape == SH_MODRM_MEM || (!reg_only && rng__below(r, 5) < 3);
     if (s->kind & K_MMX)
-        mem = has_modrm && (s->shape == SH_MODRM_MEM || rng__below(r, 2));
+        mem = has_modrm && !reg_only && rng__below(r, 2);
     if (s->kind & K_FPU) { /* x87: whichever of the forms of this /reg exist */
         bool can_mem = gen__x87_mem_ok(s->op, s->reg);
         bool can_reg = gen__x87_reg_modrm(r, s->op, s->reg) >= 0;
         mem = can_mem && (!can_reg || rng__below(r, 2));
     }
+    in->code16 = layout.code16_sel && rng__below(r, 4) == 0;
     b.lock = (s->kind & K_LOCKABLE) ? (mem && rng__below(r, 6) == 0) :
              !(s->kind & K_NOLOCK) && rng__below(r, 300) == 0;
     gen__prefixes(r, &b, mem || s->shape == SH_MOFFS || (s->kind & (K_STRING | K_XLAT)));
@@ -396,6 +415,8 @@ static bool gen__try(struct rng *r, int spec, struct instance *in)
     }
     if (s->kind & (K_RET | K_INDIRECT))
         gen__indirect(r, &b, in->len);
+    if ((s->kind & K_BOUND) && rng__below(r, 2))
+        gen__bounds(r, &b);
     if (s->kind & (K_FPU | K_MMX))
         gen__fpu_state(r, in, (s->kind & K_MMX) != 0, b.mod != 3 ? b.lin : 0);
     return true;

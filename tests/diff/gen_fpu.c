@@ -119,6 +119,13 @@ void gen__fpu_state(struct rng *r, struct instance *in, bool mmx, uint32_t mem_l
     if (rng__below(r, 10) == 0)
         f->fcw &= (uint16_t)~(rng__u32(r) & 0x3f); /* unmask some exceptions */
     f->fsw = (uint16_t)((rng__below(r, 8) << 11) | (rng__u32(r) & 0x4700));
+    if (rng__below(r, 12) == 0) {
+        /* A pending unmasked exception: the next waiting x87 or MMX
+         * instruction raises #MF (CR0.NE=1). */
+        unsigned e = rng__below(r, 6);
+        f->fcw &= (uint16_t)~(1u << e);
+        f->fsw |= (uint16_t)(1u << e | 0x8080);
+    }
     f->ftw = (uint8_t)(rng__u32(r) | rng__u32(r)); /* mostly valid registers */
     if (rng__below(r, 8) == 0)
         f->ftw = (uint8_t)rng__u32(r);

@@ -19,6 +19,7 @@ struct options {
 
 struct tally {
     uint64_t run, failed, escaped;
+    uint64_t faulted;                /* the host raised an exception */
     uint64_t undef_checked;          /* retired instances with undefined flags */
     uint64_t undef_differ[12];       /* … where the interpreter differs from the host, per bit */
 };
@@ -32,7 +33,7 @@ static void usage(FILE *f)
             "  --seed S       random seed (default 1); instance I of seed S is reproducible\n"
             "  --index I      run only instance I of the seed (to reproduce a mismatch)\n"
             "  --op HEX       only this opcode: d3, 0fa5…\n"
-            "  --max-print N  mismatches printed per opcode-table entry (default 3)\n"
+            "  --max-print N  mismatches printed per opcode-table entry (default: all)\n"
             "  --list         print the opcode table and what is excluded\n"
             "  --show-escapes print instances the host ended outside the test layout\n"
             "  --undef-stats  print how often the masked undefined flags match the host\n");
@@ -40,7 +41,7 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .count = 100000, .seed = 1, .op = -1, .max_print = 3 };
+    *o = (struct options){ .count = 100000, .seed = 1, .op = -1, .max_print = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -70,6 +71,18 @@ static struct rng rng_for(uint64_t seed, uint64_t i)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     z ^= z >> 31;
     return (struct rng){ z ? z : 1 };
+}
+
+/* The arguments that rerun instance i alone. */
+static const char *repro_args(const struct options *o, uint64_t i)
+{
+    static char buf[96];
+    int n = snprintf(buf, sizeof(buf), "--seed %llu --index %llu", (unsigned long long)o->seed,
+                     (unsigned long long)i);
+    if (o->op >= 0)
+        snprintf(buf + n, sizeof(buf) - (size_t)n, " --op %s%02x", o->op >= 0x100 ? "0f" : "",
+                 o->op & 0xff);
+    return buf;
 }
 
 /* Count how often the masked (undefined) flags still agree with the host:
@@ -105,6 +118,13 @@ static void print_undef(const struct tally *tally)
     }
 }
 
+static void print_excluded(void)
+{
+    printf("not generated (see docs/undefined-flags.md):\n");
+    for (int i = 0; spec_excluded[i]; i++)
+        printf("  - %s\n", spec_excluded[i]);
+}
+
 static void list_table(void)
 {
     for (int i = 0; i < spec_count; i++) {
@@ -114,8 +134,8 @@ static void list_table(void)
             printf(" /%d", s->reg);
         printf("\t%s\tundefined flags %03x\n", s->name, s->undef);
     }
-    printf("%d entries. Excluded: see the comment at the top of tests/diff/opcodes.c\n"
-           "and docs/undefined-flags.md.\n", spec_count);
+    printf("%d entries.\n", spec_count);
+    print_excluded();
 }
 
 int main(int argc, char **argv)
@@ -158,22 +178,24 @@ int main(int argc, char **argv)
             t->escaped++;
             escaped++;
             if (o.show_escapes)
-                report__escape(stdout, o.seed, i, &in, &host);
+                report__escape(stdout, repro_args(&o, i), &in, &host);
             continue;
         }
         emu__run(&in, &emu);
+        t->faulted += host.vector >= 0;
         if (report__same(&in, &host, &emu)) {
             passed++;
             tally_undef(t, &in, &host, &emu);
             continue;
         }
         failed++;
-        if (t->failed++ < (uint64_t)o.max_print || o.one)
-            report__mismatch(stdout, o.seed, i, &in, &host, &emu);
+        if (o.max_print < 0 || t->failed < (uint64_t)o.max_print || o.one)
+            report__mismatch(stdout, repro_args(&o, i), &in, &host, &emu);
+        t->failed++;
     }
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 
-    printf("\nper opcode (run / failed / escaped):\n");
+    printf("\nper opcode (instances / of which the host raised an exception / failed / escaped):\n");
     for (int i = 0; i < spec_count; i++) {
         const struct tally *t = &tally[i];
         if (!t->run)
@@ -181,14 +203,22 @@ int main(int argc, char **argv)
         printf("  %s%02x", spec_table[i].op >= 0x100 ? "0f " : "", spec_table[i].op & 0xff);
         if (spec_table[i].reg >= 0)
             printf("/%d", spec_table[i].reg);
-        printf(" %-18s %7llu %7llu %5llu%s\n", spec_table[i].name, (unsigned long long)t->run,
-               (unsigned long long)t->failed, (unsigned long long)t->escaped,
+        printf(" %-18s %7llu %7llu %7llu %5llu%s\n", spec_table[i].name, (unsigned long long)t->run,
+               (unsigned long long)t->faulted, (unsigned long long)t->failed,
+               (unsigned long long)t->escaped,
                t->failed ? "  <- FAIL" : "");
     }
     if (o.undef_stats)
         print_undef(tally);
+    print_excluded();
     printf("seed %llu, %.1f s, %llu instances escaped the test layout (not counted)\n",
            (unsigned long long)o.seed, secs, (unsigned long long)escaped);
     printf("%llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
+    if (escaped * 100 > end - first) {
+        /* The layout is broken on this host (e.g. no 32-bit code segment):
+         * an empty comparison must not count as a success. */
+        printf("difftest: more than 1%% of the instances escaped the test layout\n");
+        return 1;
+    }
     return failed ? 1 : 0;
 }

@@ -20,7 +20,8 @@
  * How a run goes: the 64-bit side does sigsetjmp, loads the x87/MMX state
  * with FXRSTOR, and far-returns (LRETQ) to the 32-bit prologue at
  * STUB_BASE, which loads GS, EFLAGS (POPFD) and the eight registers from
- * the state block and jumps to the instruction. Whatever happens next ends
+ * the state block and far-jumps to the instruction, in the 32-bit or the
+ * 16-bit code segment. Whatever happens next ends
  * in a signal: the instruction's own fault, or the #GP of the HLT that
  * fills the rest of the code page, or a #PF fetching a branch target
  * outside the page. The handler (on its own stack: ESP belongs to the
@@ -29,7 +30,11 @@
  * SA_NODEFER keeps the signals unblocked, so no sigprocmask per run.
  */
 
-#define STATE_OFF 0x800 /* state block in the stub page: gpr[8], eflags */
+/* State block in the stub page: gpr[8], eflags, then the far pointer
+ * (offset, selector) the prologue jumps through. */
+#define STATE_OFF 0x800
+
+struct layout layout = { SEL_CODE32, SEL_GS, DATA_BASE, GS_LIMIT, SEL_CODE16 };
 
 static sigjmp_buf native_jmp;
 static volatile sig_atomic_t native_active;
@@ -82,19 +87,21 @@ static void native__on_signal(int sig, siginfo_t *si, void *ucv)
     siglongjmp(native_jmp, 1);
 }
 
-static int native__ldt_entry(unsigned n, uint32_t base, uint32_t limit, bool code, bool pages)
+static int native__ldt_entry(unsigned n, uint32_t base, uint32_t limit, bool code, bool pages,
+                             bool big)
 {
     struct user_desc d;
     memset(&d, 0, sizeof(d));
     d.entry_number = n;
     d.base_addr = base;
     d.limit = limit;
-    d.seg_32bit = 1;
+    d.seg_32bit = big;
     d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
     d.limit_in_pages = pages;
     d.useable = 1;
     if (syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) != 0) {
-        fprintf(stderr, "difftest: modify_ldt: %s\n", strerror(errno));
+        if (errno != EPERM && errno != ENOSYS)
+            fprintf(stderr, "difftest: modify_ldt: %s\n", strerror(errno));
         return -errno;
     }
     return 0;
@@ -135,7 +142,7 @@ static void native__write_prologue(void)
      * compatibility mode: load the flat user data selector. */
     p = emit(p, (const uint8_t[]){ 0x66, 0xb8, SEL_FLAT, 0 }, 4); /* mov ax, SEL_FLAT */
     p = emit(p, (const uint8_t[]){ 0x8e, 0xd8, 0x8e, 0xc0 }, 4);  /* mov ds, ax; mov es, ax */
-    p = emit(p, (const uint8_t[]){ 0x66, 0xb8, SEL_GS, 0 }, 4);   /* mov ax, SEL_GS */
+    p = emit(p, (const uint8_t[]){ 0x66, 0xb8, (uint8_t)layout.gs_sel, 0 }, 4); /* mov ax, gs_sel */
     p = emit(p, (const uint8_t[]){ 0x8e, 0xe8 }, 2);              /* mov gs, ax */
     p = emit(p, (const uint8_t[]){ 0xbc }, 1);                  /* mov esp, &eflags */
     p = emit32(p, state + 32);
@@ -146,16 +153,24 @@ static void native__write_prologue(void)
         p = emit(p, (const uint8_t[]){ 0x8b, load_modrm[order[i]] }, 2);
         p = emit32(p, state + 4 * order[i]);
     }
-    p = emit(p, (const uint8_t[]){ 0xe9 }, 1);                  /* jmp INSN_ADDR */
-    p = emit32(p, INSN_ADDR - ((uint32_t)(uintptr_t)p + 4));
+    p = emit(p, (const uint8_t[]){ 0xff, 0x2d }, 2);            /* jmp far [state+36] */
+    emit32(p, state + 36);
 }
 
 int native__init(void)
 {
-    int err;
-    if ((err = native__ldt_entry(SEL_CODE32 >> 3, 0, 0xfffff, true, true)) ||
-        (err = native__ldt_entry(SEL_GS >> 3, DATA_BASE, GS_LIMIT, false, false)))
+    int err = native__ldt_entry(SEL_CODE32 >> 3, 0, 0xfffff, true, true, true);
+    if (!err)
+        err = native__ldt_entry(SEL_GS >> 3, DATA_BASE, GS_LIMIT, false, false, true);
+    if (!err)
+        err = native__ldt_entry(SEL_CODE16 >> 3, 0, 0xffff, true, false, false);
+    if (err == -EPERM || err == -ENOSYS) {
+        fprintf(stderr, "difftest: note: no modify_ldt here; using the kernel's 32-bit code "
+                        "segment 0x23 and a flat GS\n");
+        layout = (struct layout){ SEL_USER32_CS, SEL_FLAT, 0, 0xffffffffu, 0 };
+    } else if (err) {
         return err;
+    }
     if ((err = native__map(DATA_BASE, DATA_SIZE, PROT_READ | PROT_WRITE)) ||
         (err = native__map(CODE_BASE, CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC)) ||
         (err = native__map(STUB_BASE, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC)))
@@ -192,6 +207,8 @@ int native__run(const struct instance *in, struct outcome *out)
     memcpy((void *)(uintptr_t)DATA_BASE, in->data, DATA_SIZE);
     memcpy(state, in->gpr, 32);
     state[8] = in->eflags;
+    state[9] = INSN_ADDR;
+    state[10] = in->code16 ? layout.code16_sel : layout.code_sel;
     if (in->uses_fpu)
         native_fpu_in = in->fpu;
     else
@@ -208,7 +225,7 @@ int native__run(const struct instance *in, struct outcome *out)
                          "pushq %2\n\t"
                          "lretq"
                          :
-                         : "m"(native_fpu_in), "i"(SEL_CODE32), "i"(STUB_BASE)
+                         : "m"(native_fpu_in), "r"((uint64_t)layout.code_sel), "i"(STUB_BASE)
                          : "memory");
         __builtin_unreachable();
     }

@@ -40,6 +40,8 @@ static void print_disasm(FILE *f, const struct instance *in)
         cs_ready = true;
     for (int i = 0; i < in->len; i++)
         fprintf(f, "%02x ", in->code[i]);
+    if (cs_ready)
+        cs_option(cs, CS_OPT_MODE, in->code16 ? CS_MODE_16 : CS_MODE_32);
     if (cs_ready && cs_disasm(cs, in->code, in->len, INSN_ADDR, 1, &insn) == 1) {
         fprintf(f, "  %s %s", insn->mnemonic, insn->op_str);
         cs_free(insn, 1);
@@ -78,16 +80,15 @@ static void print_fpu_diff(FILE *f, const struct fxsave *h, const struct fxsave 
         }
 }
 
-void report__mismatch(FILE *f, uint64_t seed, uint64_t index, const struct instance *in,
+void report__mismatch(FILE *f, const char *repro, const struct instance *in,
                       const struct outcome *h, const struct outcome *e)
 {
     const struct spec *s = &spec_table[in->spec];
     uint32_t mask = spec__undef_mask(in, h);
 
-    fprintf(f, "MISMATCH %s: ", s->name);
+    fprintf(f, "MISMATCH %s%s: ", s->name, in->code16 ? " (16-bit code)" : "");
     print_disasm(f, in);
-    fprintf(f, "\n  reproduce: --seed %llu --index %llu\n", (unsigned long long)seed,
-            (unsigned long long)index);
+    fprintf(f, "\n  reproduce: %s\n", repro);
     fprintf(f, "  in:   ");
     for (int r = 0; r < 8; r++)
         fprintf(f, "%s=%08x%s", reg_name[r], in->gpr[r], r == 3 ? "\n        " : " ");
@@ -103,7 +104,7 @@ void report__mismatch(FILE *f, uint64_t seed, uint64_t index, const struct insta
         if (h->gpr[r] != e->gpr[r])
             fprintf(f, "    %-6s host=%08x interp=%08x\n", reg_name[r], h->gpr[r], e->gpr[r]);
     if ((h->eflags ^ e->eflags) & ~mask)
-        fprintf(f, "    eflags host=%08x interp=%08x differ in %08x (undefined, masked: %08x)\n",
+        fprintf(f, "    eflags host=%08x interp=%08x differ in %08x (masked as undefined: %08x)\n",
                 h->eflags, e->eflags, (h->eflags ^ e->eflags) & ~mask, mask);
     int shown = 0;
     for (uint32_t i = 0; i < DATA_SIZE && shown < 16; i++)
@@ -116,11 +117,11 @@ void report__mismatch(FILE *f, uint64_t seed, uint64_t index, const struct insta
         print_fpu_diff(f, &h->fpu, &e->fpu);
 }
 
-void report__escape(FILE *f, uint64_t seed, uint64_t index, const struct instance *in,
+void report__escape(FILE *f, const char *repro, const struct instance *in,
                     const struct outcome *h)
 {
     fprintf(f, "ESCAPE %s: ", spec_table[in->spec].name);
     print_disasm(f, in);
-    fprintf(f, "\n  reproduce: --seed %llu --index %llu; host stopped at eip=%08x by trap %d, cr2=%08x\n",
-            (unsigned long long)seed, (unsigned long long)index, h->eip, h->vector, h->error);
+    fprintf(f, "\n  reproduce: %s; host stopped at eip=%08x by trap %d, cr2=%08x\n", repro,
+            h->eip, h->vector, h->error);
 }

@@ -192,6 +192,38 @@ START_TEST(test_decode_page_cross)
 }
 END_TEST
 
+/* The decoded-instruction cache: a hit re-evaluates the effective address
+ * with the current registers; changed bytes or a changed default size are
+ * decoded again. */
+START_TEST(test_decode_cache)
+{
+    struct insn in;
+    uint8_t code[] = { 0x8b, 0x43, 0x04, 0x90, 0x90, 0x90, 0x90, 0x90 }; /* mov eax,[ebx+4] */
+    ck_assert_int_eq(decode(code, sizeof code, &in), -1);
+    ck_assert_uint_eq(in.ea, 0x404);
+    for (int i = 0; i < 3; i++) {
+        fix_cpu->gpr[R_EBX] = 0x1000u * i;
+        decode__insn(fix_cpu, &in);
+        ck_assert_uint_eq(in.ea, 0x1000u * i + 4);
+        ck_assert_uint_eq(in.len, 3);
+    }
+    code[2] = 0x08; /* mov eax,[ebx+8] */
+    ck_assert_int_eq(decode(code, sizeof code, &in), -1);
+    ck_assert_uint_eq(in.ea, 0x408);
+    code[1] = 0x83; /* mov eax,[ebx+0x90909008] */
+    ck_assert_int_eq(decode(code, sizeof code, &in), -1);
+    ck_assert_uint_eq(in.len, 6);
+    ck_assert_uint_eq(in.ea, 0x90909408);
+    /* The same bytes as 16-bit code: mov ax,[bp+di+0x9008] (0x83 is
+     * mod 2, rm 3), SS. */
+    fix_cpu->seg[S_CS].attr &= ~DESC_DB;
+    ck_assert_int_eq(decode(code, sizeof code, &in), -1);
+    ck_assert_uint_eq(in.len, 4);
+    ck_assert_uint_eq(in.ea, (0x600 + 0x800 + 0x9008) & 0xffff);
+    ck_assert_int_eq(in.seg, S_SS);
+}
+END_TEST
+
 static Suite *decode_suite(void)
 {
     Suite *s = suite_create("decode");
@@ -201,6 +233,7 @@ static Suite *decode_suite(void)
     tcase_add_test(tc, test_decode_16);
     tcase_add_test(tc, test_decode_faults);
     tcase_add_test(tc, test_decode_page_cross);
+    tcase_add_test(tc, test_decode_cache);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -179,19 +179,41 @@ END_TEST
 
 START_TEST(test_push_sreg)
 {
-    FIX_CODE_BYTES(0x06,       /* push es */
-                   0x66, 0x1e, /* push ds */
-                   0x0f, 0xa0, /* push fs */
-                   0x07,       /* pop es */
-                   0x0f, 0xa9); /* pop gs */
+    FIX_CODE_BYTES(0x06,        /* push es */
+                   0x66, 0x1e,  /* push ds */
+                   0x0f, 0xa0); /* push fs */
     fix_poke(FIX_STACK - 4, "\xaa\xaa\xaa\xaa", 4);
     steps(1);
-    /* Zen: a 32-bit push of a segment register writes 16 bits. */
+    /* Zen: a 32-bit push of a segment register writes it zero-extended. */
     ck_assert_uint_eq(R(ESP), FIX_STACK - 4);
-    ck_assert_uint_eq(fix_peek(FIX_STACK - 4, 4), 0xaaaa0010);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 4, 4), 0x10);
     steps(2);
     ck_assert_uint_eq(R(ESP), FIX_STACK - 10);
     ck_assert_uint_eq(fix_peek(FIX_STACK - 6, 2), 0x10);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 10, 4), 0x10);
+}
+END_TEST
+
+START_TEST(test_pop_sreg_real)
+{
+    fix_real();
+    FIX_CODE_BYTES(0x07,        /* pop es */
+                   0x0f, 0xa9,  /* pop gs */
+                   0x8e, 0xd8,  /* mov ds,ax */
+                   0x16,        /* push ss */
+                   0x1f);       /* pop ds */
+    fix_poke(0xfff0, "\x34\x12\x00\x20", 4);
+    steps(2);
+    ck_assert_uint_eq(fix_cpu->seg[S_ES].sel, 0x1234);
+    ck_assert_uint_eq(fix_cpu->seg[S_ES].base, 0x12340);
+    ck_assert_uint_eq(fix_cpu->seg[S_GS].base, 0x20000);
+    ck_assert_uint_eq(R(ESP), 0xfff4);
+    R(EAX) = 0x5678;
+    steps(1);
+    ck_assert_uint_eq(fix_cpu->seg[S_DS].base, 0x56780);
+    steps(2);
+    ck_assert_uint_eq(fix_cpu->seg[S_DS].sel, 0);
+    ck_assert_uint_eq(R(ESP), 0xfff4);
 }
 END_TEST
 
@@ -391,6 +413,32 @@ START_TEST(test_inc_dec_group)
 }
 END_TEST
 
+/* A read-modify-write whose write faults leaves the flags alone. */
+START_TEST(test_inc_fault_keeps_flags)
+{
+    FIX_CODE_BYTES(0x2e, 0xfe, 0x03); /* inc byte cs:[ebx]: code is not writable */
+    R(EBX) = FIX_DATA;
+    fix_cpu->eflags = F_FIXED1 | F_CF | F_ZF;
+    ck_assert_int_eq(fix_step(), EXC_GP);
+    ck_assert_uint_eq(fix_cpu->eflags, F_FIXED1 | F_CF | F_ZF);
+}
+END_TEST
+
+/* ENTER checks the final stack slot, alignment included (#AC at CPL 3). */
+START_TEST(test_enter_ac)
+{
+    FIX_CODE_BYTES(0xc8, 0x02, 0x00, 0x00); /* enter 2,0 */
+    fix_cpu->cpl = 3;
+    fix_cpu->cr0 |= CR0_AM;
+    fix_cpu->eflags |= F_AC;
+    ck_assert_int_eq(fix_step(), EXC_AC);
+    ck_assert_uint_eq(R(ESP), FIX_STACK);
+    fix_cpu->eflags &= ~F_AC;
+    STEP_OK();
+    ck_assert_uint_eq(R(ESP), FIX_STACK - 6);
+}
+END_TEST
+
 START_TEST(test_lock_and_length)
 {
     FIX_CODE_BYTES(0xf0, 0x01, 0xc0,  /* lock add eax,eax: #UD */
@@ -546,6 +594,147 @@ START_TEST(test_real_mode_stack)
 }
 END_TEST
 
+/* ---- the run loop: interrupts, the STI shadow, HLT, TF ----------------- */
+
+static int ack_vector = 0x20;
+static int ack_count;
+
+static int fake_ack(void *opaque)
+{
+    ack_count++;
+    fix_m->intr_line = false;
+    return ack_vector;
+}
+
+/* Real mode with IVT[vector] = 0000:handler. */
+static void real_ivt(int vector, uint16_t handler)
+{
+    uint8_t ent[4] = { handler & 0xff, handler >> 8, 0, 0 };
+    fix_poke(vector * 4, ent, 4);
+}
+
+START_TEST(test_run_interrupt_shadow)
+{
+    fix_real();
+    real_ivt(0x20, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* handler: hlt */
+    FIX_CODE_BYTES(0xfb,        /* sti */
+                   0x90,        /* nop: still in the STI shadow */
+                   0xeb, 0xfe); /* jmp $ */
+    fix_m->intr_line = true;
+    fix_m->intr_ack = fake_ack;
+    ack_count = 0;
+    uint64_t n = interp__run(fix_m, 1000);
+    ck_assert_uint_eq(n, 3); /* sti, nop, hlt */
+    ck_assert_int_eq(ack_count, 1);
+    ck_assert(fix_cpu->halted);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    /* The interrupt frame: IP after the NOP, CS, FLAGS with IF. */
+    ck_assert_uint_eq(R(ESP) & 0xffff, 0xfff0 - 6);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 2);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 4, 2), 0);
+    ck_assert(fix_peek(0xfff0 - 2, 2) & F_IF);
+    /* HLT returns to the caller; an interrupt wakes the CPU. */
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 0);
+    fix_cpu->eflags |= F_IF;
+    fix_m->intr_line = true;
+    real_ivt(0x20, 0x3000);
+    fix_poke(0x3000, "\xf4", 1);
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 1);
+    ck_assert_uint_eq(fix_cpu->eip, 0x3001);
+    ck_assert_int_eq(ack_count, 2);
+}
+END_TEST
+
+START_TEST(test_run_budget_and_fault)
+{
+    fix_real();
+    real_ivt(EXC_UD, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* #UD handler: hlt */
+    FIX_CODE_BYTES(0x40,        /* inc ax */
+                   0xeb, 0xfd,  /* jmp -3 */
+                   0x0f, 0x0b); /* ud2 (never reached) */
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 1000);
+    ck_assert_uint_eq(R(EAX) & 0xffff, 500);
+    fix_cpu->eip = FIX_CODE + 3;
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 1); /* ud2 faults, then hlt */
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 3);
+    ck_assert(fix_cpu->halted);
+}
+END_TEST
+
+START_TEST(test_run_single_step)
+{
+    fix_real();
+    real_ivt(EXC_DB, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* #DB handler: hlt */
+    FIX_CODE_BYTES(0x40, 0x40); /* inc ax; inc ax */
+    fix_cpu->eflags |= F_TF;
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 2); /* inc, then the handler's hlt */
+    ck_assert_uint_eq(R(EAX) & 0xffff, 1);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 1);
+    ck_assert(fix_cpu->dr[6] & (1u << 14));
+}
+END_TEST
+
+/* MOV SS holds the single-step trap back until after the next
+ * instruction. */
+START_TEST(test_run_single_step_mov_ss)
+{
+    fix_real();
+    real_ivt(EXC_DB, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* #DB handler: hlt */
+    FIX_CODE_BYTES(0x8e, 0xd0,  /* mov ss,ax */
+                   0x90,        /* nop */
+                   0x90);
+    fix_cpu->eflags |= F_TF;
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 3); /* mov ss, nop, hlt */
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 3);
+}
+END_TEST
+
+/* An instruction breakpoint faults before the instruction; RF lets it
+ * run once and is cleared when it completes. */
+START_TEST(test_run_insn_breakpoint)
+{
+    fix_real();
+    real_ivt(EXC_DB, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* #DB handler: hlt */
+    FIX_CODE_BYTES(0x40, 0x40, 0x40, 0xf4); /* inc ax x3; hlt */
+    fix_cpu->dr[0] = FIX_CODE + 1;
+    fix_cpu->dr[7] = 0x401; /* L0, R/W0 = execute, LEN0 = 1 */
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 2); /* inc, then the handler's hlt */
+    ck_assert_uint_eq(R(EAX) & 0xffff, 1);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 1);
+    ck_assert_uint_eq(fix_cpu->dr[6] & 0xf, 1);
+    /* Resume at the breakpoint with RF set. */
+    fix_cpu->halted = false;
+    fix_cpu->eip = FIX_CODE + 1;
+    fix_cpu->gpr[R_ESP] = 0xfff0;
+    fix_cpu->eflags |= F_RF;
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 3);
+    ck_assert_uint_eq(R(EAX) & 0xffff, 3);
+    ck_assert(!(fix_cpu->eflags & F_RF));
+    ck_assert_uint_eq(fix_cpu->eip, FIX_CODE + 4);
+}
+END_TEST
+
+/* 16-bit code: an instruction that runs past offset FFFF exceeds the CS
+ * limit; one that ends exactly there wraps IP to 0. */
+START_TEST(test_real_ip_wrap)
+{
+    fix_real();
+    fix_poke(0xfffd, "\xb8\x34\x12", 3); /* mov ax,0x1234 at FFFD */
+    fix_cpu->eip = 0xfffd;
+    STEP_OK();
+    ck_assert_uint_eq(fix_cpu->eip, 0);
+    ck_assert_uint_eq(R(EAX) & 0xffff, 0x1234);
+    fix_poke(0xfffe, "\xb8\x01", 2); /* mov ax,imm16 needs a byte at 10000 */
+    fix_cpu->eip = 0xfffe;
+    ck_assert_int_eq(fix_step(), EXC_GP);
+}
+END_TEST
+
 static Suite *exec_suite(void)
 {
     Suite *s = suite_create("interp_exec");
@@ -558,6 +747,9 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_push_pop);
     tcase_add_test(tc, test_push_fault);
     tcase_add_test(tc, test_push_sreg);
+    tcase_add_test(tc, test_pop_sreg_real);
+    tcase_add_test(tc, test_inc_fault_keeps_flags);
+    tcase_add_test(tc, test_enter_ac);
     tcase_add_test(tc, test_pusha_popa);
     tcase_add_test(tc, test_enter_leave);
     tcase_add_test(tc, test_xlat_bound);
@@ -572,6 +764,12 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_string_16);
     tcase_add_test(tc, test_flags);
     tcase_add_test(tc, test_real_mode_stack);
+    tcase_add_test(tc, test_run_interrupt_shadow);
+    tcase_add_test(tc, test_run_budget_and_fault);
+    tcase_add_test(tc, test_run_single_step);
+    tcase_add_test(tc, test_run_single_step_mov_ss);
+    tcase_add_test(tc, test_run_insn_breakpoint);
+    tcase_add_test(tc, test_real_ip_wrap);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -105,6 +105,31 @@ test_main:
 	cmpxchg8b [cx8]
 	CHECK [cx8], 0x33, "CMPXCHG8B stores ECX:EBX when EDX:EAX matches"
 	CHECK [cx8 + 4], 0x44, "CMPXCHG8B high half"
+
+	; A basic leaf above the highest one returns the highest leaf's data
+	; (SDM CPUID: "If a value entered for CPUID.EAX is higher than the
+	; maximum input value for basic or extended function...").
+	xor eax, eax
+	cpuid
+	xor ecx, ecx                       ; sub-leaf 0 for leaves that have them
+	cpuid                              ; EAX = the highest basic leaf
+	mov [top + 0], eax
+	mov [top + 4], ebx
+	mov [top + 8], ecx
+	mov [top + 12], edx
+	mov eax, 0x1000
+	xor ecx, ecx
+	cpuid
+	CHECK eax, [top + 0], "CPUID leaf 0x1000 = the highest basic leaf (EAX)"
+	CHECK ebx, [top + 4], "CPUID leaf 0x1000 = the highest basic leaf (EBX)"
+	CHECK ecx, [top + 8], "CPUID leaf 0x1000 = the highest basic leaf (ECX)"
+	CHECK edx, [top + 12], "CPUID leaf 0x1000 = the highest basic leaf (EDX)"
+	mov eax, 0x80000000
+	cpuid
+	mov esi, msg_ext
+	call puts
+	call puthex
+	call put_nl
 	ret
 
 section .rodata
@@ -113,6 +138,7 @@ msg_leaf1: db "# leaf 1: eax ", 0
 msg_edx: db " edx ", 0
 msg_ecx: db " ecx ", 0
 msg_set: db "# edx features: ", 0
+msg_ext: db "# leaf 0x80000000: eax ", 0
 p6_bits: db 0, 2, 3, 4, 5, 8, 11, 13, 15, 23, 24, 0xFF
 ; 32 fields of 24 bytes: "CPUID.1:EDX.<name>", NUL-padded.
 %macro NAME 1
@@ -158,3 +184,4 @@ vendor: times 13 db 0
 align 4
 leaf1_edx: dd 0
 cx8: dd 0x11, 0x22
+top: times 4 dd 0

@@ -1,7 +1,8 @@
 ; debug.asm - debug registers: instruction, data-write, data-read/write and
 ; I/O breakpoints with their DR6 bits and fault/trap EIPs, RF to resume past
 ; an instruction breakpoint, general detect (DR7.GD), DR4/DR5 with CR4.DE,
-; and MOV DR at CPL 3 (SDM vol. 3, 17.2 and 17.3).
+; MOV DR at CPL 3, and single-stepping over MOV SS (SDM vol. 3, 6.8.3,
+; 17.2 and 17.3).
 %include "lib.inc"
 
 L0 equ 1
@@ -77,7 +78,7 @@ test_main:
 	mov eax, watched
 	mov dr1, eax
 	DEBUG L1 | RW_WRITE1 | LEN4_1
-	call exc_reset_stub
+	call exc_reset
 	mov eax, [watched]                 ; a read does not trigger RW=01
 	CHECK [exc_vector], NO_VECTOR, "no #DB for a read with a write breakpoint"
 	mov dword [watched], 7
@@ -88,17 +89,17 @@ test_main:
 	CHECK [watched], 7, "the write was done"
 	DR6_BITS 2, "DR6.B1 set for the write breakpoint"
 	DEBUG L1 | RW_RDWR1 | LEN4_1
-	call exc_reset_stub
+	call exc_reset
 	mov byte [watched + 3], 1          ; inside the 4-byte range
 	DEBUG_OFF
 	CHECK [exc_vector], 1, "#DB for a byte write inside a 4-byte RW=11 range"
 	DEBUG L1 | RW_RDWR1 | LEN4_1
-	call exc_reset_stub
+	call exc_reset
 	mov eax, [watched]
 	DEBUG_OFF
 	CHECK [exc_vector], 1, "#DB for a read with RW=11"
 	DEBUG L1 | RW_RDWR1 | LEN4_1
-	call exc_reset_stub
+	call exc_reset
 	mov eax, [watched + 4]
 	DEBUG_OFF
 	CHECK [exc_vector], NO_VECTOR, "no #DB for a read just past the range"
@@ -110,7 +111,7 @@ test_main:
 	mov eax, 0x80
 	mov dr2, eax
 	DEBUG L2 | RW_IO2
-	call exc_reset_stub
+	call exc_reset
 	xor eax, eax
 	out 0x80, al
 .after_out:
@@ -150,6 +151,36 @@ test_main:
 	RING3 r3_movdr, 2
 	ENDTRY
 	EXPECT_EXC 13, 0, "#GP for MOV DR at CPL 3"
+
+	; Single step over MOV SS: no trap right after MOV SS, the next one
+	; comes after the following instruction (SDM 6.8.3).
+	push dword GATE_INT32
+	push dword SEL_CODE0
+	push dword db_log
+	push dword 1
+	call idt_set
+	add esp, 16
+	mov dword [log_count], 0
+	mov ax, ss
+	pushfd
+	or dword [esp], 0x100
+	popfd
+	nop
+.ss1:	mov ss, ax
+	nop
+.ss2:	pushfd
+.ss3:	and dword [esp], ~0x100
+	popfd
+	CHECK [log_count], 5, "single steps around MOV SS: 5 traps"
+	CHECK [log_eip], .ss1, "first trap after the NOP"
+	CHECK [log_eip + 4], .ss2, "no trap after MOV SS: the next is after the NOP"
+	CHECK [log_eip + 8], .ss3, "then after PUSHFD"
+	push dword GATE_INT32
+	push dword SEL_CODE0
+	push dword [exc_stubs + 1 * 4]
+	push dword 1
+	call idt_set
+	add esp, 16
 	ret
 
 .target2:
@@ -159,9 +190,6 @@ test_main:
 .target2_insn:
 	mov ebx, 0x43
 	ret
-
-exc_reset_stub:
-	jmp exc_reset
 
 ; #DB handler for the RF test: count, and resume with RF set.
 db_set_rf:
@@ -179,8 +207,25 @@ r3_movdr:
 	mov eax, dr7
 	int VEC_RING0
 
+; #DB handler that logs the pushed EIPs of single steps.
+db_log:
+	push eax
+	push ebx
+	mov ebx, [log_count]
+	mov eax, [esp + 8]
+	cmp ebx, 8
+	jae .full
+	mov [log_eip + ebx * 4], eax
+.full:
+	inc dword [log_count]
+	pop ebx
+	pop eax
+	iretd
+
 section .data
 align 4
 watched: dd 0, 0
 rf_count: dd 0
+log_count: dd 0
+log_eip: times 8 dd 0
 rf_frame_eflags: dd 0xFFFF

@@ -289,7 +289,8 @@ test_main:
 	ENDTRY
 	mov byte [idt + 5], 0x8E
 	EXPECT_EXC 8, 0, "#DF for #DE through a not-present gate"
-	; #PF then #GP delivering it is not a double fault... but #GP then #GP is.
+	; #GP whose own gate is not present: #NP while delivering #GP, both
+	; contributory: #DF.
 	mov byte [idt + 13 * 8 + 5], 0x0E
 	TRY
 	mov ax, 0x400

@@ -22,6 +22,19 @@ G equ 0x100
 	invlpg [PAGE]
 %endmacro
 
+; SUPERVISOR start, end: clears U in the PTEs of the pages of [start, end).
+%macro SUPERVISOR 2
+	mov eax, %1
+	shr eax, 12
+	mov edx, %2 + 0xFFF
+	shr edx, 12
+%%next:
+	and dword [page_tables + eax * 4], ~U
+	inc eax
+	cmp eax, edx
+	jb %%next
+%endmacro
+
 ; PF_CASE code, error, "what": runs code (a TRY body), expects #PF with the
 ; given error code and CR2 = PAGE + 0x10.
 %macro PF_CASE 3
@@ -213,9 +226,97 @@ test_main:
 	mov cr4, eax
 	CHECK [PAGE + 0x10], 0x5678, "clearing CR4.PGE flushes global translations"
 	SETPTE PAGE | P | W | U
+
+	; Implicit supervisor accesses (SDM 4.6): from ring 3, a segment load
+	; reads the GDT and an interrupt reads the IDT and TSS and pushes on
+	; the ring-0 stack, all on supervisor pages, without a fault.
+	SUPERVISOR gdt, gdt + GDT_COUNT * 8
+	SUPERVISOR idt, idt + 256 * 8
+	SUPERVISOR tss, tss + TSS_LIMIT
+	SUPERVISOR stack0_top - 64, stack0_top
+	mov eax, cr3
+	mov cr3, eax
+	TRY
+	RING3 r3_implicit, 2
+	ENDTRY
+	CHECK [exc_vector], VEC_RING0, "ring 3 loads DS and enters ring 0 with the GDT, IDT, TSS and stack supervisor-only"
+	CHECK eax, 0x1234, "and the ring-3 code ran"
+	TRY
+	RING3 r3_read_gdt, 2
+	ENDTRY
+	EXPECT_EXC 14, 5, "#PF for an explicit ring-3 read of the supervisor GDT page"
+	CHECK [exc_cr2], gdt, "#PF for the GDT read: CR2"
+
+	; A 4 MiB PDE with reserved bits 21:13 set (no PSE-36): #PF with RSVD
+	; (SDM 4.3, table 4-4 and 4.7).
+	mov eax, cr4
+	or eax, 1 << 4
+	mov cr4, eax
+	mov dword [BIG_PDE], 0x400000 | (1 << 21) | PS | P | W
+	invlpg [BIG]
+	TRY
+	mov eax, [BIG + 0x10]
+	ENDTRY
+	EXPECT_EXC 14, 8 | P, "#PF with RSVD for a 4 MiB PDE with bit 21 set"
+	CHECK [exc_cr2], BIG + 0x10, "#PF with RSVD: CR2"
+	mov dword [BIG_PDE], 0x400000 | (1 << 13) | PS | P | W
+	invlpg [BIG]
+	TRY
+	mov eax, [BIG + 0x10]
+	ENDTRY
+	EXPECT_EXC 14, 8 | P, "#PF with RSVD for a 4 MiB PDE with bit 13 set (no PSE-36)"
+	mov dword [BIG_PDE], page_tables + (BIG >> 22) * 4096 + P + W + U
+	mov eax, cr4
+	and eax, ~(1 << 4)
+	mov cr4, eax
+
+	; Flushes that the SDM guarantees (4.10.4): a CR3 load for a non-global
+	; page, INVLPG for a global one.
+	SETPTE PAGE | P | W
+	mov dword [PAGE + 0x10], 0x1111
+	mov eax, [PAGE + 0x10]
+	mov dword [PTE], (PAGE + 0x1000) | P | W
+	mov eax, cr3
+	mov cr3, eax
+	CHECK [PAGE + 0x10], 0x5678, "a CR3 load flushes a non-global translation"
+	mov eax, cr4
+	or eax, 1 << 7
+	mov cr4, eax
+	SETPTE PAGE | P | W | G
+	mov eax, [PAGE + 0x10]
+	mov dword [PTE], (PAGE + 0x1000) | P | W | G
+	invlpg [PAGE]
+	CHECK [PAGE + 0x10], 0x5678, "INVLPG flushes a global translation"
+	mov eax, cr4
+	and eax, ~(1 << 7)
+	mov cr4, eax
+	SETPTE PAGE | P | W | U
+
+	; A read-modify-write to a read-only user page from ring 3 faults as a
+	; write and changes nothing.
+	SETPTE PAGE | P | U
+	mov dword [PAGE + 0x10], 5
+	TRY
+	RING3 r3_rmw, 2
+	ENDTRY
+	EXPECT_EXC 14, 7, "#PF for ADD [m], r at CPL 3 on a read-only page"
+	CHECK [PAGE + 0x10], 5, "the faulting ADD left memory unchanged"
+	SETPTE PAGE | P | W | U
 	call paging_off
 	ret
 
+r3_rmw:
+	mov eax, 1
+	add [PAGE + 0x10], eax
+	int VEC_RING0
+r3_implicit:
+	mov ax, SEL_DATA3
+	mov ds, ax
+	mov eax, 0x1234
+	int VEC_RING0
+r3_read_gdt:
+	mov eax, [gdt]
+	int VEC_RING0
 r3_read:
 	mov eax, [PAGE + 0x10]
 	int VEC_RING0

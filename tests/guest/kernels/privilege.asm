@@ -147,6 +147,48 @@ test_main:
 	movzx ecx, cl
 	CHECK eax, 0x0013, "ARPL raises the RPL"
 	CHECK ecx, 1, "ARPL that adjusts sets ZF"
+
+	; I/O at CPL 3: allowed by IOPL >= CPL, else by the TSS bitmap
+	; (SDM vol. 1, 19.5).
+	TRY
+	RING3 r3_in80, 0x2
+	ENDTRY
+	EXPECT_EXC 13, 0, "#GP for IN AL,0x80 at CPL 3 with IOPL 0 and the bit set"
+	and byte [tss + TSS_IOMAP + 0x80 / 8], ~1
+	TRY
+	RING3 r3_in80, 0x2
+	ENDTRY
+	CHECK [exc_vector], VEC_RING0, "IN AL,0x80 at CPL 3 when the bitmap allows it"
+	TRY
+	RING3 r3_in80w, 0x2
+	ENDTRY
+	EXPECT_EXC 13, 0, "#GP for IN AX,0x80 when port 0x81 is denied"
+	or byte [tss + TSS_IOMAP + 0x80 / 8], 1
+	TRY
+	RING3 r3_in80, 0x3002
+	ENDTRY
+	CHECK [exc_vector], VEC_RING0, "IN at CPL 3 with IOPL 3 ignores the bitmap"
+
+	; POPFD at CPL 3 with IOPL 0 leaves IF and IOPL, without a fault;
+	; with IOPL 3 it may change IF (SDM POPF).
+	RING3 r3_popf, 0x2
+	and eax, 0x3200
+	CHECK eax, 0, "POPFD at CPL 3, IOPL 0: IF and IOPL unchanged"
+	RING3 r3_popf, 0x3002
+	and eax, 0x3200
+	CHECK eax, 0x3200, "POPFD at CPL 3, IOPL 3: IF changes, IOPL does not"
+	RING3 r3_cli, 0x3202
+	and eax, 0x200
+	CHECK eax, 0, "CLI at CPL 3 with IOPL 3"
+	pushfd
+	or dword [esp], 0x3000
+	popfd
+	pushfd
+	pop eax
+	and eax, 0x3000
+	CHECK eax, 0x3000, "POPFD at CPL 0 changes IOPL"
+	push dword 2
+	popfd
 	ret
 
 ; Ring-3 code.
@@ -190,6 +232,23 @@ r3_conforming:
 	int VEC_RING0
 r3_farcall_ring0:
 	call SEL_CODE0:conf_target
+	int VEC_RING0
+r3_in80:
+	in al, 0x80
+	int VEC_RING0
+r3_in80w:
+	in ax, 0x80
+	int VEC_RING0
+r3_popf:
+	push dword 0x3202
+	popfd
+	pushfd
+	pop eax
+	int VEC_RING0
+r3_cli:
+	cli
+	pushfd
+	pop eax
 	int VEC_RING0
 r3_verr_ring0:
 	mov ax, SEL_DATA0

@@ -9,6 +9,7 @@ BLOB  equ 0x7000                       ; linear address of the 16-bit code
 R_CS  equ BLOB >> 4
 R_SS  equ 0x0600                       ; stack and [bp] forms at 0x6000
 R_DS  equ 0x0800                       ; data at 0x8000
+UNREAL equ 0x200000                    ; above 1 MiB, read through FS
 %define OFF(x) ((x) - rm_blob)
 %define AT(x) (BLOB + OFF(x))
 
@@ -25,6 +26,8 @@ test_main:
 	rep movsb
 	mov dword [0x50 * 4], (R_CS << 16) | OFF(rm_int50)
 	mov dword [0 * 4], (R_CS << 16) | OFF(rm_de)
+	mov dword [0x0D * 4], (R_CS << 16) | OFF(rm_gp)
+	mov dword [UNREAL], 0x600DF00D
 	call go_real
 
 	CHECK [back_in_pm], 1, "back in protected mode"
@@ -52,6 +55,8 @@ test_main:
 	WORD_AT AT(r_de_cs), R_CS, "real-mode #DE pushes CS"
 	WORD_AT AT(r_stack), 0x1000, "SP is back at its start after the interrupts"
 	WORD_AT AT(r_far), 0x0F0F, "a far call and RETF in real mode"
+	CHECK [AT(r_unreal)], 0x600DF00D, "a 4 GiB FS limit kept from protected mode (unreal mode)"
+	WORD_AT AT(r_gp_ip), OFF(rm_code.gp), "interrupt 13 for a word at DS:0xFFFF, IP of the access"
 	ret
 
 ; go_real: runs the real-mode code and comes back (all registers but ESP
@@ -85,9 +90,10 @@ rm_entry16:                            ; 16-bit protected mode, base 0
 	mov ax, SEL_DATA16
 	mov ds, ax
 	mov es, ax
-	mov fs, ax
 	mov gs, ax
 	mov ss, ax
+	mov ax, SEL_DATA0                  ; FS keeps a 4 GiB limit into real mode
+	mov fs, ax
 	mov eax, cr0
 	and eax, ~1
 	mov cr0, eax
@@ -136,6 +142,14 @@ rm_code:
 	mov [cs:OFF(r_stack)], sp
 	call R_CS:OFF(rm_far)
 	mov [cs:OFF(r_far)], ax
+	; FS still holds the 4 GiB limit it had in protected mode: a 32-bit
+	; offset works ("unreal" mode: real-mode loads change only the base).
+	mov ebx, UNREAL
+	mov eax, [fs:ebx]
+	mov [cs:OFF(r_unreal)], eax
+	; A word at DS:0xFFFF crosses the 64 KiB limit: interrupt 13.
+.gp:	mov ax, [0xFFFF]
+.gp_resume:
 	mov eax, cr0
 	or eax, 1
 	mov cr0, eax
@@ -172,6 +186,15 @@ rm_de:
 	pop bp
 	iret
 
+rm_gp:
+	push bp
+	mov bp, sp
+	mov ax, [bp + 2]
+	mov [cs:OFF(r_gp_ip)], ax
+	mov word [bp + 2], OFF(rm_code.gp_resume)
+	pop bp
+	iret
+
 align 4
 rm_ivt: dw 0x3FF
 	dd 0
@@ -185,5 +208,8 @@ r_de_ip: dw 0
 r_de_cs: dw 0
 r_stack: dw 0
 r_far: dw 0
+r_gp_ip: dw 0
+align 4
+r_unreal: dd 0
 rm_blob_end:
 bits 32

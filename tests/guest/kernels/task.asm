@@ -7,6 +7,10 @@ SEL_B  equ 0x40
 SEL_C  equ 0x48
 SEL_D  equ 0x50
 SEL_DF equ 0x58
+SEL_E  equ 0x60
+SEL_DF2 equ 0x70
+SEL_LDT equ 0x68
+SEL_LDT_DATA equ 0x04                  ; LDT entry 0
 TSS_LINK equ 0
 TSS_EIP  equ 32
 TSS_EFLAGS equ 36
@@ -133,6 +137,91 @@ test_main:
 	CHECK [df_seen], 1, "#DF delivered through a task gate"
 	CHECK [df_error], 0, "#DF error code 0 on the handler task's stack"
 	CHECK [df_link], SEL_TSS, "#DF task's back link is the faulting task"
+
+	; A task with its own CR3 and LDT, with paging on. CR3 is not saved on
+	; a switch, so the caller's TSS must hold it for the way back (SDM 7.2.1).
+	call paging_on
+	mov eax, cr3
+	mov [tss + 28], eax
+	mov esi, page_dir
+	mov edi, pd_e
+	mov ecx, 1024
+	rep movsd
+	mov dword [pd_e + (0x800000 >> 22) * 4], pt_e + 7
+	mov eax, 0x900000 | 7
+	xor ebx, ebx
+.fill:	mov [pt_e + ebx * 4], eax
+	add eax, 0x1000
+	inc ebx
+	cmp ebx, 1024
+	jb .fill
+	mov dword [0x800000], 0xA0A0
+	mov dword [0x900000], 0xE0E0
+	push dword 0
+	push dword 0x82
+	push dword 7
+	push dword ldt_e
+	push dword SEL_LDT >> 3
+	call gdt_set
+	add esp, 20
+	mov esi, tss_e
+	mov eax, task_e
+	mov ebx, stack_e_top
+	call tss_init_task
+	mov dword [tss_e + 28], pd_e
+	mov dword [tss_e + 96], SEL_LDT
+	mov dword [tss_e + 88], SEL_LDT_DATA ; FS comes from the LDT
+	TSS_DESC SEL_E >> 3, tss_e
+	call SEL_E:0
+	clts
+	CHECK [e_cr3], pd_e, "the new task runs with the CR3 of its TSS"
+	CHECK [e_read], 0xE0E0, "and its page tables map 8 MiB to 9 MiB"
+	CHECK [e_ldtr], SEL_LDT, "LDTR is loaded from the new TSS"
+	CHECK [e_fs], SEL_LDT_DATA, "FS loaded from the TSS through the new LDT"
+	CHECK [e_fs_read], 0xE0E0, "a read through FS (LDT segment based at 8 MiB)"
+	CHECK [0x800000], 0xA0A0, "back in the caller: its own CR3"
+	mov eax, cr3
+	CHECK eax, page_dir, "IRET to the caller reloads the caller's CR3"
+	sldt ax
+	movzx eax, ax
+	CHECK eax, 0, "and the caller's (null) LDTR"
+
+	; INT 0x80 from ring 3 with TSS.ESP0 on a not-present page: #PF while
+	; pushing the frame, #PF again delivering it, so #DF, which a task
+	; gate catches with its own stack (SDM 6.15, interrupt 8 and 14).
+	mov esi, tss_df2
+	mov eax, task_df2
+	mov ebx, stack_df2_top
+	call tss_init_task
+	TSS_DESC SEL_DF2 >> 3, tss_df2
+	push dword GATE_TASK
+	push dword SEL_DF2
+	push dword 0
+	push dword 8
+	call idt_set
+	add esp, 16
+	push dword GATE_INT32 | DPL3
+	push dword SEL_CODE0
+	push dword 0
+	push dword 0x80
+	call idt_set
+	add esp, 16
+	mov eax, [tss + 4]
+	mov [esp0_saved], eax
+	mov dword [tss + 4], bad_stack_top
+	mov eax, bad_stack_top - 4
+	shr eax, 12
+	and dword [page_tables + eax * 4], ~1
+	invlpg [bad_stack_top - 4]
+	RING3 r3_int80, 2
+	clts
+	CHECK eax, 0xD0D0, "ring 3 resumed after the #DF task"
+	CHECK [df2_seen], 1, "#DF through a task gate for a #PF on the ring-0 stack"
+	CHECK [df2_error], 0, "#DF error code 0"
+	mov eax, [df2_cr2]
+	and eax, ~0xFFF
+	CHECK eax, bad_stack_top - 0x1000, "CR2 is in the not-present ring-0 stack page"
+	call paging_off
 	ret
 
 ; tss_init_task: ESI = TSS, EAX = EIP, EBX = ESP: a ring-0 flat task.
@@ -204,7 +293,55 @@ task_df:
 	mov dword [tss + TSS_EIP], test_main.df_resume
 	iretd
 
+; The #DF task: repair the stack page and ESP0, then send the interrupted
+; ring-3 code to r3_after_df (its TSS image is ring 3's state).
+task_df2:
+	pop eax
+	mov [df2_error], eax
+	mov eax, cr2
+	mov [df2_cr2], eax
+	mov dword [df2_seen], 1
+	mov eax, bad_stack_top - 4
+	shr eax, 12
+	or dword [page_tables + eax * 4], 1
+	invlpg [bad_stack_top - 4]
+	mov eax, [esp0_saved]
+	mov [tss + 4], eax
+	mov dword [tss + TSS_EIP], r3_after_df
+	iretd
+
+r3_int80:
+	int 0x80
+r3_after_df:
+	mov eax, 0xD0D0
+	int VEC_RING0
+
+task_e:
+	mov eax, cr3
+	mov [e_cr3], eax
+	mov eax, [0x800000]
+	mov [e_read], eax
+	sldt ax
+	movzx eax, ax
+	mov [e_ldtr], eax
+	mov eax, fs
+	mov [e_fs], eax
+	mov eax, [fs:0]
+	mov [e_fs_read], eax
+	iretd
+
 section .data
+align 8
+ldt_e:	dq 0x00CF92800000FFFF         ; data, base 0x800000, 4 GiB
+e_cr3: dd 0
+esp0_saved: dd 0
+df2_seen: dd 0
+df2_error: dd 0xFFFFFFFF
+df2_cr2: dd 0
+e_read: dd 0
+e_ldtr: dd 0
+e_fs: dd 0
+e_fs_read: dd 0
 b_ebx: dd 0
 b_tr: dd 0
 b_nt: dd 0
@@ -223,7 +360,18 @@ df_error: dd 0xFFFFFFFF
 df_link: dd 0
 
 section .bss
+alignb 4096
+pd_e: resd 1024
+pt_e: resd 1024
+bad_stack: resb 4096
+bad_stack_top:
 alignb 16
+tss_df2: resb 0x68
+	resb 4096
+stack_df2_top:
+tss_e: resb 0x68
+	resb 4096
+stack_e_top:
 tss_b: resb 0x68
 tss_c: resb 0x68
 tss_d: resb 0x68

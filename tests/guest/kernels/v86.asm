@@ -117,6 +117,20 @@ test_main:
 	EXPECT_EXC 13, 0, "#GP for a word OUT to 0x80 when 0x81 is denied"
 	CHECK [exc_eip], OFF(v_out81w) + 3, "#GP pushes the IP of the word OUT"
 	or byte [tss + TSS_IOMAP + 0x80 / 8], 1
+
+	; V86 segments have a 64 KiB limit (SDM 20.2.1).
+	V86 v_wrap, IOPL3
+	EXPECT_EXC 13, 0, "#GP for a word at DS:0xFFFF in V86 mode"
+	CHECK [exc_eip], OFF(v_wrap), "#GP pushes the IP of the access"
+
+	; Paging sees V86 code as CPL 3: a supervisor page faults (SDM 20.2.4).
+	call paging_on
+	and dword [page_tables + (BLOB >> 12) * 4], ~4
+	invlpg [BLOB]
+	V86 v_exit, IOPL3
+	EXPECT_EXC 14, 5, "#PF (user, present) fetching V86 code from a supervisor page"
+	CHECK [exc_cr2], BLOB + OFF(v_exit), "#PF in V86: CR2 is the linear address"
+	call paging_off
 	ret
 
 ; The ring-0 handler of INT 0x60 from V86: DS..GS are null here, so every
@@ -188,6 +202,8 @@ v_out80:
 v_out81w:
 	mov ax, 0
 	out 0x80, ax
+	int 0x61
+v_wrap:	mov ax, [0xFFFF]
 	int 0x61
 align 2
 v_seen_ds: dw 0

@@ -5,6 +5,7 @@
 %include "lib.inc"
 
 %define C0 (1 << 8)
+%define C1 (1 << 9)
 %define C2 (1 << 10)
 %define C3 (1 << 14)
 
@@ -13,6 +14,38 @@
 %macro FPSTORE 2
 	fstp dword [tmp]
 	CHECK [tmp], %1, %2
+%endmacro
+
+; FIST_CHECK value, "what": pops ST0 as a dword integer and checks it.
+%macro FIST_CHECK 2
+	fistp dword [tmp]
+	CHECK [tmp], %1, %2
+%endmacro
+; RC_FIST rc, float, value, "what": FISTP with the rounding control rc.
+%macro RC_FIST 4
+	fninit
+	fnstcw [cw]
+	and word [cw], ~0x0C00
+	or word [cw], %1 << 10
+	fldcw [cw]
+	fld dword [%2]
+	FIST_CHECK %3, %4
+%endmacro
+; PC_THIRD pc, low, high, "what": 1/3 with the precision control pc,
+; stored as a double.
+%macro PC_THIRD 4
+	fninit
+	fnstcw [cw]
+	and word [cw], ~0x0300
+	or word [cw], %1 << 8
+	fldcw [cw]
+	fld1
+	fild dword [int3]
+	fdivp
+	fldcw [cw_default]
+	fstp qword [tmp]
+	CHECK [tmp], %2, %4, " (low)"
+	CHECK [tmp + 4], %3, %4, " (high)"
 %endmacro
 
 section .text
@@ -248,6 +281,111 @@ test_main:
 	fxsave [fxarea + 8]
 	ENDTRY
 	EXPECT_EXC 13, 0, "#GP for FXSAVE to a misaligned area"
+
+	; Rounding control (FCW.RC) on FISTP (SDM vol. 1, 4.8.4).
+	RC_FIST 0, f2_5, 2, "RC nearest: 2.5 -> 2"
+	RC_FIST 1, fm2_5, -3, "RC down: -2.5 -> -3"
+	RC_FIST 2, f2_5, 3, "RC up: 2.5 -> 3"
+	RC_FIST 3, fm2_5, -2, "RC chop: -2.5 -> -2"
+	; Precision control (FCW.PC): 1/3 rounded to 24 or 53 bits.
+	PC_THIRD 0, 0x60000000, 0x3FD55555, "PC single: 1/3 has a 24-bit significand"
+	PC_THIRD 2, 0x55555555, 0x3FD55555, "PC double: 1/3 has a 53-bit significand"
+	fninit
+
+	; FXAM classes (C3 C2 C1 C0).
+	fldz
+	fxam
+	fnstsw ax
+	and eax, C0 | C1 | C2 | C3
+	CHECK eax, C3, "FXAM +0: zero"
+	fstp st0
+	fld dword [fminf]
+	fxam
+	fnstsw ax
+	and eax, C0 | C1 | C2 | C3
+	CHECK eax, C2 | C1 | C0, "FXAM -infinity: infinity, sign"
+	fstp st0
+	fld1
+	fxam
+	fnstsw ax
+	and eax, C0 | C1 | C2 | C3
+	CHECK eax, C2, "FXAM +1: normal"
+	fstp st0
+	fxam
+	fnstsw ax
+	and eax, C0 | C2 | C3
+	CHECK eax, C3 | C0, "FXAM of an empty register"
+	fld1
+	fchs
+	ftst
+	fnstsw ax
+	and eax, C0 | C2 | C3
+	CHECK eax, C0, "FTST -1: below zero"
+	fstp st0
+
+	; Transcendental and other operations with exact results.
+	fldz
+	fptan
+	FIST_CHECK 1, "FPTAN pushes 1.0"
+	FIST_CHECK 0, "FPTAN of 0 is 0"
+	fild dword [int3]
+	fld dword [f1_5]
+	fscale
+	FIST_CHECK 12, "FSCALE 1.5 * 2^3"
+	fstp st0
+	fild dword [int12]
+	fxtract
+	fstp dword [tmp]
+	CHECK [tmp], 0x3FC00000, "FXTRACT significand of 12 is 1.5"
+	FIST_CHECK 3, "FXTRACT exponent of 12 is 3"
+	fild dword [int3]
+	fild dword [int7]
+	fprem
+	fnstsw ax
+	and eax, C2
+	CHECK eax, 0, "FPREM complete: C2 clear"
+	FIST_CHECK 1, "FPREM 7 mod 3"
+	fstp st0
+	fld1
+	fild dword [int8]
+	fyl2x
+	FIST_CHECK 3, "FYL2X 1 * log2(8)"
+	fldz
+	fcos
+	FIST_CHECK 1, "FCOS 0"
+	fld1
+	f2xm1
+	FIST_CHECK 1, "F2XM1 of 1: 2^1 - 1"
+
+	; BCD and integer stores.
+	fild dword [int1234]
+	fbstp [bcd]
+	CHECK [bcd], 0x1234, "FBSTP 1234: packed BCD"
+	CHECK [bcd + 6], 0, "FBSTP 1234: upper digits and sign"
+	mov byte [bcd + 9], 0x80
+	fbld [bcd]
+	FIST_CHECK -1234, "FBLD of -1234"
+	fninit
+	fild dword [int40000]
+	fistp word [tmp]
+	movzx eax, word [tmp]
+	CHECK eax, 0x8000, "FISTP word of 40000: integer indefinite (IE masked)"
+	fnstsw ax
+	and eax, 1
+	CHECK eax, 1, "FISTP overflow sets IE"
+
+	; 80-bit load and store keep every bit.
+	fninit
+	fld tword [ext80]
+	fstp tword [tmp80]
+	CHECK [tmp80], [ext80], "FLD/FSTP m80 round trip (low)"
+	CHECK [tmp80 + 4], [ext80 + 4], "FLD/FSTP m80 round trip (middle)"
+	movzx eax, word [tmp80 + 8]
+	CHECK eax, 0x4001, "FLD/FSTP m80 round trip (exponent)"
+	fincstp
+	fnstsw ax
+	and eax, 0x3800
+	CHECK eax, 1 << 11, "FINCSTP: TOP 0 -> 1"
 	ret
 
 section .data
@@ -257,6 +395,22 @@ int7: dd 7
 int16: dd 16
 f1_5: dd 1.5
 f2_5: dd 2.5
+fm2_5: dd -2.5
+fminf: dd 0xFF800000
+int8: dd 8
+int12: dd 12
+int1234: dd 1234
+int40000: dd 40000
+cw: dw 0
+cw_default: dw 0x037F
+align 4
+bcd: times 10 db 0
+align 4
+ext80: dq 0xC90FDAA22168C234
+	dw 0x4001                          ; pi, 64-bit significand
+align 4
+tmp80: times 10 db 0
+align 4
 tmp: dq 0
 env: times 28 db 0
 save: times 108 db 0

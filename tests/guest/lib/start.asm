@@ -128,8 +128,8 @@ idt_set:
 	ret
 
 section .data
-align 8
-gdt:
+align 4096                                ; a page of its own (tests may
+gdt:                                      ; make it supervisor-only)
 	dq 0                                  ; null
 	dq 0x00CF9A000000FFFF                 ; 0x08 ring-0 code, flat, 32-bit
 	dq 0x00CF92000000FFFF                 ; 0x10 ring-0 data
@@ -148,7 +148,7 @@ idt_desc:
 	dd idt
 
 section .bss
-alignb 8
+alignb 4096
 idt:	resq 256
 alignb 16
 tss:	resb TSS_LIMIT + 1

@@ -1,0 +1,105 @@
+/* decode_cache.h - the decoded-instruction cache and the decoder's inline
+ * hit path, shared by decode.c and the dispatch loop (see decode.c for the
+ * design). */
+#ifndef BT86_INTERP_DECODE_CACHE_H
+#define BT86_INTERP_DECODE_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "interp/internal.h"
+
+#define MAX_INSN_LEN 15
+
+/* ea = ((gpr[base] & base_mask) + ((gpr[index] & index_mask) << scale)
+ *       + disp) & addr_mask: unused registers have a zero mask. */
+struct ea_recipe {
+    uint32_t base_mask, index_mask, disp, addr_mask;
+    uint8_t base, index, scale;
+};
+
+static inline uint32_t ea_eval(const struct ea_recipe *r, const uint32_t *gpr)
+{
+    return ((gpr[r->base] & r->base_mask) + ((gpr[r->index] & r->index_mask) << r->scale)
+            + r->disp) & r->addr_mask;
+}
+
+/* Host pointer to the instruction's 15-byte window, or NULL. */
+static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint32_t ip_mask)
+{
+    const struct seg_cache *cs = &cpu->seg[S_CS];
+    uint32_t lin = cs->base + start;
+    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
+
+    if ((uint64_t)start + (MAX_INSN_LEN - 1) > lim || (lin & 0xfff) > 0x1000 - MAX_INSN_LEN)
+        return NULL;
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
+    if (e->lin_page == (lin & ~0xfffu) && (e->perm & need) && e->host)
+        return e->host + (lin & 0xfff);
+    return NULL;
+}
+
+#define DCACHE_SIZE 2048
+
+struct __attribute__((aligned(128))) dcache_entry {
+    const uint8_t *where; /* host address of the bytes, NULL when empty */
+    uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
+    uint64_t m0, m1;      /* the masks */
+    bool code32;
+    struct ea_recipe ea;
+    struct insn in;       /* ea and next_eip are filled on use */
+};
+
+extern struct dcache_entry decode__cache[DCACHE_SIZE];
+
+static inline struct dcache_entry *dcache_slot(const uint8_t *w)
+{
+    uintptr_t a = (uintptr_t)w;
+    return &decode__cache[(a ^ (a >> 12)) & (DCACHE_SIZE - 1)];
+}
+
+static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, bool code32)
+{
+    uint64_t x0, x1;
+    memcpy(&x0, w, 8);
+    memcpy(&x1, w + 7, 8);
+    return e->where == w && e->code32 == code32
+        && (((x0 ^ e->b0) & e->m0) | ((x1 ^ e->b1) & e->m1)) == 0;
+}
+
+/* Everything but a cache hit: fill the cache from the window, or decode
+ * byte by byte (decode.c). */
+void decode__miss(struct cpu *cpu, struct insn *in, const uint8_t *w, bool code32);
+
+/* A decoded instruction into in, with its effective address evaluated. */
+static inline void insn_from_cache(struct cpu *cpu, struct insn *in,
+                                   const struct dcache_entry *e, uint32_t ip_mask)
+{
+    *in = e->in;
+    if (in->is_mem)
+        in->ea = ea_eval(&e->ea, cpu->gpr);
+    in->next_eip = (cpu->eip + in->len) & ip_mask;
+}
+
+static inline __attribute__((always_inline)) void
+decode__insn_inline(struct cpu *cpu, struct insn *in)
+{
+    /* Default operand and address size: CS.D in protected mode, 16 bits in
+     * real and V86 mode (SDM vol. 1, 3.6). */
+    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
+    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
+    const uint8_t *w = fetch_window(cpu, cpu->eip, ip_mask);
+
+    if (__builtin_expect(w != NULL, 1)) {
+        const struct dcache_entry *e = dcache_slot(w);
+        if (__builtin_expect(dcache_match(e, w, code32), 1)) {
+            insn_from_cache(cpu, in, e, ip_mask);
+            return;
+        }
+    }
+    decode__miss(cpu, in, w, code32);
+}
+
+#endif
