@@ -26,7 +26,7 @@ static int chipset__init(struct machine *m, struct pc *pc)
     if (!err)
         err = i440fx__init(pc->pci);
     if (!err)
-        err = piix3__init(pc->pci);
+        err = piix3__init(m, pc->pci);
     if (!err)
         err = fw_cfg__init(m, &pc->fw_cfg);
     return err;

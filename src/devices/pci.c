@@ -18,7 +18,20 @@
 struct pci_bus {
     uint32_t address;               /* CONFIG_ADDRESS */
     struct pci_function *fn[256];   /* by devfn */
+    pci_cf9_read_fn cf9_read;       /* the chipset register at 0xCF9, if any */
+    pci_cf9_write_fn cf9_write;
+    void *cf9_opaque;
 };
+
+#define CF9_OFFSET 1 /* 0xCF9 within CONFIG_ADDRESS */
+
+void pci__set_cf9(struct pci_bus *bus, pci_cf9_read_fn read, pci_cf9_write_fn write,
+                  void *opaque)
+{
+    bus->cf9_read = read;
+    bus->cf9_write = write;
+    bus->cf9_opaque = opaque;
+}
 
 static void put16(uint8_t *space, unsigned offset, uint16_t value)
 {
@@ -103,12 +116,17 @@ static int selected_devfn(const struct pci_bus *bus)
 }
 
 /* CONFIG_ADDRESS is a dword register: byte and word accesses to
- * 0xCF8-0xCFB are not configuration accesses and go to the ISA bus, where
- * nothing answers. */
+ * 0xCF8-0xCFB are not configuration accesses. A byte at 0xCF9 goes to the
+ * chipset's register there; the rest go to the ISA bus, where nothing
+ * answers. */
 static uint32_t address_read(void *opaque, uint32_t offset, unsigned size)
 {
     const struct pci_bus *bus = opaque;
-    return size == 4 ? bus->address : all_ones(size);
+    if (size == 4)
+        return bus->address;
+    if (size == 1 && offset == CF9_OFFSET && bus->cf9_read)
+        return bus->cf9_read(bus->cf9_opaque);
+    return all_ones(size);
 }
 
 static void address_write(void *opaque, uint32_t offset, uint32_t value, unsigned size)
@@ -116,6 +134,8 @@ static void address_write(void *opaque, uint32_t offset, uint32_t value, unsigne
     struct pci_bus *bus = opaque;
     if (size == 4)
         bus->address = value & CA_WRITABLE;
+    else if (size == 1 && offset == CF9_OFFSET && bus->cf9_write)
+        bus->cf9_write(bus->cf9_opaque, value & 0xff);
 }
 
 /* CONFIG_DATA: the access's offset within 0xCFC-0xCFF selects the bytes
@@ -159,7 +179,10 @@ void pci__destroy(struct pci_bus *bus)
 {
     if (!bus)
         return;
-    for (int i = 0; i < 256; i++)
+    for (int i = 0; i < 256; i++) {
+        if (bus->fn[i])
+            free(bus->fn[i]->priv);
         free(bus->fn[i]);
+    }
     free(bus);
 }

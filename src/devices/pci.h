@@ -24,6 +24,7 @@ struct pci_function {
     uint8_t config[256];
     uint8_t wmask[256];
     uint8_t w1cmask[256];
+    void *priv; /* the device's own state, freed with the bus */
 };
 
 struct pci_bus;
@@ -47,13 +48,22 @@ uint32_t pci__config_read(struct pci_bus *bus, unsigned devfn, unsigned offset, 
 void pci__config_write(struct pci_bus *bus, unsigned devfn, unsigned offset, uint32_t value,
                        unsigned size);
 
+/* Port 0xCF9 lies inside CONFIG_ADDRESS's dword; byte accesses to it go
+ * to a chipset register instead (the PIIX3's reset control). Until one is
+ * set, they reach nothing. */
+typedef uint8_t (*pci_cf9_read_fn)(void *opaque);
+typedef void (*pci_cf9_write_fn)(void *opaque, uint8_t value);
+void pci__set_cf9(struct pci_bus *bus, pci_cf9_read_fn read, pci_cf9_write_fn write,
+                  void *opaque);
+
 /* Little-endian helpers for filling a configuration space. */
 void pci__set16(struct pci_function *f, unsigned offset, uint16_t value);
 void pci__set32(struct pci_function *f, unsigned offset, uint32_t value);
 
 /* The chipset's functions: the i440FX-like host bridge at 00:00.0 and the
- * PIIX3-like PCI-to-ISA bridge at 00:01.0. Return 0 or -errno. */
+ * PIIX3-like PCI-to-ISA bridge at 00:01.0 (with its reset control register
+ * at 0xCF9, which resets m). Return 0 or -errno. */
 int i440fx__init(struct pci_bus *bus);
-int piix3__init(struct pci_bus *bus);
+int piix3__init(struct machine *m, struct pci_bus *bus);
 
 #endif

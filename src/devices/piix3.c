@@ -2,7 +2,10 @@
 #include "devices/pci.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/machine.h"
 
 /* 82371SB function 0 registers (PIIX3 datasheet, 2.2). The PIRQ route
  * control registers are stored for the guest (firmware programs them and
@@ -21,14 +24,50 @@ enum {
 #define PIRQ_DISABLED 0x80 /* IRQROUTEEN# */
 #define PIRQ_MASK     0x8f /* IRQROUTEEN# and the IRQ number */
 
-int piix3__init(struct pci_bus *bus)
+/* The reset control register at I/O 0xCF9 (PIIX3 datasheet, "RC"): bit 1
+ * SRST chooses a hard (1) or soft (0) reset, and a 0-to-1 transition of
+ * bit 2 RCPU performs it. bt86 treats both kinds as a reset request: a soft
+ * reset (INIT) would keep RAM, but the machine reboots by loading the
+ * kernel again either way. */
+#define RC_SRST 0x02
+#define RC_RCPU 0x04
+
+struct piix3 {
+    struct machine *m;
+    uint8_t rc;
+};
+
+static uint8_t rc_read(void *opaque)
 {
+    const struct piix3 *p = opaque;
+    return p->rc;
+}
+
+static void rc_write(void *opaque, uint8_t v)
+{
+    struct piix3 *p = opaque;
+    bool pulse = (v & RC_RCPU) && !(p->rc & RC_RCPU);
+    p->rc = v & (RC_SRST | RC_RCPU);
+    if (pulse)
+        machine__request_reset(p->m);
+}
+
+int piix3__init(struct machine *m, struct pci_bus *bus)
+{
+    struct piix3 *p = calloc(1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->m = m;
     /* Header type 80h: the PIIX3 is a multi-function device (IDE and USB
      * are functions 1 and 2, not modelled). */
     struct pci_function *f = pci__add(bus, PCI_DEVFN(1, 0), PIIX3_VENDOR, PIIX3_DEVICE, 0x00,
                                       CLASS_ISA_BRIDGE, PCI_HEADER_MULTIFUNCTION);
-    if (!f)
+    if (!f) {
+        free(p);
         return -ENOMEM;
+    }
+    f->priv = p;
+    pci__set_cf9(bus, rc_read, rc_write, p);
     pci__set16(f, PCI_COMMAND, 0x0007);  /* I/O, memory, bus master */
     pci__set16(f, PCI_STATUS, 0x0200);   /* medium DEVSEL */
     f->config[IORT] = 0x4d;

@@ -277,8 +277,7 @@ static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
     memcpy(&e->b1, w + 7, 8);
     e->b0 &= e->m0;
     e->b1 &= e->m1;
-    e->where = w;
-    e->code32 = code32;
+    e->tag = dcache_tag(w, code32);
     e->ea = r;
     e->in = in;
     return e;

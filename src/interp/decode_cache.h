@@ -44,15 +44,20 @@ static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint3
 #define DCACHE_SIZE 2048
 
 struct __attribute__((aligned(128))) dcache_entry {
-    const uint8_t *where; /* host address of the bytes, NULL when empty */
+    uintptr_t tag;        /* dcache_tag() of the bytes' host address and
+                           * the default size; 0 when empty */
     uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
     uint64_t m0, m1;      /* the masks */
-    bool code32;
     struct ea_recipe ea;
     struct insn in;       /* ea and next_eip are filled on use */
 };
 
 extern struct dcache_entry decode__cache[DCACHE_SIZE];
+
+static inline uintptr_t dcache_tag(const uint8_t *w, bool code32)
+{
+    return ((uintptr_t)w << 1) | code32;
+}
 
 static inline struct dcache_entry *dcache_slot(const uint8_t *w)
 {
@@ -65,7 +70,7 @@ static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, 
     uint64_t x0, x1;
     memcpy(&x0, w, 8);
     memcpy(&x1, w + 7, 8);
-    return e->where == w && e->code32 == code32
+    return e->tag == dcache_tag(w, code32)
         && (((x0 ^ e->b0) & e->m0) | ((x1 ^ e->b1) & e->m1)) == 0;
 }
 

@@ -64,11 +64,11 @@ static void io__step(struct cpu *cpu, int r, int addrsize, int size)
 }
 
 /* 6C/6D INS and 6E/6F OUTS, one iteration or a chunk of a REP. The I/O
- * permission check comes first, even for a REP with a zero count and
- * ahead of the memory operand's faults (measured on the host; the SDM's
- * INS/OUTS pseudo-code also checks it before anything else). The memory
- * side is then checked before the port is touched, so a fault never loses
- * a device read. */
+ * permission check comes first (SDM INS/OUTS pseudo-code), ahead of the
+ * memory operand's faults, and also for a REP with a zero count, which
+ * the SDM's REP loop leaves unsaid (measured on the host: #GP(0)). The
+ * memory side is then checked before the port is touched, so a fault
+ * never loses a device read. */
 static void op_ins_outs(struct cpu *cpu, struct insn *in)
 {
     int size = (in->op & 1) ? in->opsize : 1;

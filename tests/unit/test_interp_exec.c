@@ -735,6 +735,91 @@ START_TEST(test_real_ip_wrap)
 }
 END_TEST
 
+/* 16-bit stack and operand forms in real mode. */
+START_TEST(test_real_mode_forms)
+{
+    fix_real();
+    FIX_CODE_BYTES(0xc8, 0x04, 0x00, 0x01,  /* enter 4,1 */
+                   0xc9,                    /* leave */
+                   0x26, 0xd7,              /* xlat es:[bx] */
+                   0x62, 0x06, 0x00, 0x30,  /* bound ax,[0x3000] */
+                   0xff, 0x1e, 0x10, 0x30,  /* call far [0x3010] */
+                   0x90);
+    R(EBP) = 0xabcd1234;
+    steps(1);
+    /* push bp, push the new frame pointer (level 1), sub sp,4 */
+    ck_assert_uint_eq(R(EBP), 0xabcdffee);
+    ck_assert_uint_eq(R(ESP) & 0xffff, 0xfff0 - 4 - 4);
+    ck_assert_uint_eq(fix_peek(0xffee, 2), 0x1234);
+    ck_assert_uint_eq(fix_peek(0xffec, 2), 0xffee);
+    steps(1);
+    ck_assert_uint_eq(R(EBP), 0xabcd1234);
+    ck_assert_uint_eq(R(ESP) & 0xffff, 0xfff0);
+    fix_cpu->seg[S_ES].base = 0x10000;
+    fix_poke(0x10000 + 0x100 + 7, "\x5a", 1);
+    R(EBX) = 0xffff0100; R(EAX) = 7;
+    steps(1);
+    ck_assert_uint_eq(R(EAX), 0x5a);
+    fix_poke(0x3000, "\xfe\xff\x05\x00", 4); /* [-2, 5] */
+    R(EAX) = 0xfffe;
+    steps(1);
+    R(EAX) = 6;
+    fix_cpu->eip -= 4;
+    ck_assert_int_eq(fix_step(), EXC_BR);
+    fix_cpu->eip += 4;
+    fix_poke(0x3010, "\x34\x12\x00\x20", 4); /* 2000:1234 */
+    steps(1);
+    ck_assert_uint_eq(fix_cpu->seg[S_CS].sel, 0x2000);
+    ck_assert_uint_eq(fix_cpu->seg[S_CS].base, 0x20000);
+    ck_assert_uint_eq(fix_cpu->eip, 0x1234);
+    ck_assert_uint_eq(fix_peek(0xffee, 2), 0);              /* CS */
+    ck_assert_uint_eq(fix_peek(0xffec, 2), FIX_CODE + 15);  /* IP */
+}
+END_TEST
+
+START_TEST(test_prefixed_forms)
+{
+    FIX_CODE_BYTES(0x66, 0xa5,             /* movsw */
+                   0x67, 0xa4,             /* movsb [di],[si] (16-bit addresses) */
+                   0x26, 0xa6,             /* cmpsb es:[esi],es:[edi] */
+                   0x66, 0xff, 0xd0,       /* call ax */
+                   0xe0, 0x10);            /* loopne +0x10 */
+    fix_poke(FIX_DATA, "abcd", 4);
+    R(ESI) = FIX_DATA; R(EDI) = FIX_DATA + 0x10;
+    steps(1);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 0x10, 2), 0x6261);
+    ck_assert_uint_eq(R(ESI), FIX_DATA + 2);
+    R(ESI) = 0x12340000 | (FIX_DATA & 0xffff);  /* only SI is used */
+    R(EDI) = 0x56780020;
+    fix_cpu->seg[S_DS].base = FIX_DATA & 0xffff0000u;
+    fix_cpu->seg[S_ES].base = FIX_DATA & 0xffff0000u;
+    steps(1);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 0x20, 1), 'a');
+    ck_assert_uint_eq(R(ESI), 0x12340001 | (FIX_DATA & 0xffff));
+    ck_assert_uint_eq(R(EDI), 0x56780021);
+    /* ES override on the source: compares ES:ESI with ES:EDI. */
+    fix_cpu->seg[S_DS].base = 0x100000;
+    R(ESI) = 0; R(EDI) = 0x20;
+    steps(1);
+    ck_assert(fix_cpu->eflags & F_ZF);
+    fix_cpu->seg[S_DS].base = 0;
+    fix_cpu->seg[S_ES].base = 0;
+    /* CALL r16 with a 16-bit operand size: 2-byte push, 16-bit target. */
+    R(EAX) = 0xffff1011;
+    steps(1);
+    ck_assert_uint_eq(fix_cpu->eip, 0x1011);
+    ck_assert_uint_eq(R(ESP), FIX_STACK - 2);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 2, 2), FIX_CODE + 9);
+    /* LOOPNE with ZF set falls through after decrementing ECX. */
+    fix_cpu->eip = FIX_CODE + 9;
+    R(ECX) = 2;
+    fix_cpu->eflags |= F_ZF;
+    steps(1);
+    ck_assert_uint_eq(R(ECX), 1);
+    ck_assert_uint_eq(fix_cpu->eip, FIX_CODE + 11);
+}
+END_TEST
+
 static Suite *exec_suite(void)
 {
     Suite *s = suite_create("interp_exec");
@@ -764,6 +849,8 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_string_16);
     tcase_add_test(tc, test_flags);
     tcase_add_test(tc, test_real_mode_stack);
+    tcase_add_test(tc, test_real_mode_forms);
+    tcase_add_test(tc, test_prefixed_forms);
     tcase_add_test(tc, test_run_interrupt_shadow);
     tcase_add_test(tc, test_run_budget_and_fault);
     tcase_add_test(tc, test_run_single_step);

@@ -14,7 +14,7 @@ static void setup(void)
     bus__init(&m->bus);
     ck_assert_int_eq(pci__init(m, &pci), 0);
     ck_assert_int_eq(i440fx__init(pci), 0);
-    ck_assert_int_eq(piix3__init(pci), 0);
+    ck_assert_int_eq(piix3__init(m, pci), 0);
 }
 
 static void teardown(void)
@@ -139,6 +139,24 @@ START_TEST(command_and_status_masks)
 }
 END_TEST
 
+START_TEST(reset_control_register)
+{
+    ck_assert_uint_eq(machine__io_read(m, 0xcf9, 1), 0x00);
+    machine__io_write(m, 0xcf9, 0x02, 1); /* choose a hard reset */
+    ck_assert_uint_eq(machine__io_read(m, 0xcf9, 1), 0x02);
+    ck_assert_int_eq(m->stop, STOP_NONE);
+    machine__io_write(m, 0xcf9, 0x06, 1); /* RCPU 0 -> 1: reset */
+    ck_assert_int_eq(m->stop, STOP_REBOOT);
+    m->stop = STOP_NONE;
+    machine__io_write(m, 0xcf9, 0x06, 1); /* no edge */
+    ck_assert_int_eq(m->stop, STOP_NONE);
+    /* The byte at 0xCF9 does not disturb CONFIG_ADDRESS. */
+    machine__io_write(m, 0xcf8, 0x80000800u, 4);
+    machine__io_write(m, 0xcf9, 0x00, 1);
+    ck_assert_uint_eq(machine__io_read(m, 0xcf8, 4), 0x80000800u);
+}
+END_TEST
+
 START_TEST(host_bridge_pam)
 {
     cfg_write(0, 0, 0x5c, 0xffffffffu, 4); /* PAM3-PAM6 */
@@ -160,6 +178,7 @@ static Suite *pci_suite(void)
     tcase_add_test(tc, read_only_ids);
     tcase_add_test(tc, pirq_route_registers);
     tcase_add_test(tc, command_and_status_masks);
+    tcase_add_test(tc, reset_control_register);
     tcase_add_test(tc, host_bridge_pam);
     suite_add_tcase(s, tc);
     return s;
