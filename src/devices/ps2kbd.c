@@ -140,14 +140,6 @@ void ps2kbd__write(struct ps2kbd *k, uint8_t byte)
     }
 }
 
-void ps2kbd__key(struct ps2kbd *k, const uint8_t *codes, unsigned n)
-{
-    if (!k->scanning)
-        return;
-    for (unsigned i = 0; i < n; i++)
-        send(k, codes[i]);
-}
-
 bool ps2kbd__pop(struct ps2kbd *k, uint8_t *byte)
 {
     if (!k->count)

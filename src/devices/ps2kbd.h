@@ -14,16 +14,13 @@ struct ps2kbd {
     int await;                   /* command whose argument byte is expected, or -1 */
     uint8_t scan_set;            /* 1, 2 or 3 */
     uint8_t leds, typematic;
-    bool scanning;               /* F4 enable / F5 disable */
+    bool scanning;               /* F4 enable / F5 disable (bt86 has no key source yet) */
 };
 
 /* Power-on state (after the basic assurance test). */
 void ps2kbd__reset(struct ps2kbd *k);
 /* A byte the controller sends to the keyboard (a command or its argument). */
 void ps2kbd__write(struct ps2kbd *k, uint8_t byte);
-/* A key event in the current scan code set, dropped while scanning is
- * disabled. */
-void ps2kbd__key(struct ps2kbd *k, const uint8_t *codes, unsigned n);
 /* The next byte the keyboard sends, if any. */
 bool ps2kbd__pop(struct ps2kbd *k, uint8_t *byte);
 

@@ -140,17 +140,47 @@ static void log_in_asm(struct cpu *cpu)
 #define DR7_ENABLES 0xffu   /* L0 G0 ... L3 G3 */
 #define DR6_BS (1u << 14)
 
-/* Instruction breakpoints that match the instruction at CS:EIP: the
- * DR6.Bn bits of every DRn enabled in DR7 with R/W = 00 whose linear
- * address is the instruction's first byte (SDM vol. 3, 17.2.4, 17.3.1.1). */
+/* Debug-register breakpoints (SDM vol. 3, 17.2.4-17.2.5): DRn is armed
+ * when DR7 enables it (Ln or Gn) and R/W n says which accesses it watches
+ * (00 execute, 01 data writes, 10 I/O with CR4.DE, 11 data reads and
+ * writes); LENn covers 1, 2, 8 or 4 bytes at the aligned address. */
+enum { BP_EXEC, BP_WRITE, BP_IO, BP_RDWR };
+
+/* DR6.Bn bits of the breakpoints of kind rw (or rw2) that [addr, addr+size)
+ * touches. */
+static uint32_t bp_hits(const struct cpu *cpu, uint32_t addr, int size, int rw, int rw2)
+{
+    static const uint32_t len_bytes[4] = { 1, 2, 8, 4 };
+    uint32_t dr7 = cpu->dr[7], hits = 0;
+    for (int n = 0; n < 4; n++) {
+        int kind = (dr7 >> (16 + 4 * n)) & 3;
+        if (!((dr7 >> (2 * n)) & 3) || (kind != rw && kind != rw2))
+            continue;
+        uint32_t len = len_bytes[(dr7 >> (18 + 4 * n)) & 3];
+        uint32_t start = cpu->dr[n] & ~(len - 1);
+        if (addr - start < len || start - addr < (uint32_t)size)
+            hits |= 1u << n;
+    }
+    return hits;
+}
+
+/* Instruction breakpoints: the linear address of the instruction's first
+ * byte (prefixes included). */
 static uint32_t insn_breakpoints(const struct cpu *cpu)
 {
-    uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
-    uint32_t dr7 = cpu->dr[7], hits = 0;
-    for (int n = 0; n < 4; n++)
-        if ((dr7 >> (2 * n)) & 3 && ((dr7 >> (16 + 4 * n)) & 3) == 0 && cpu->dr[n] == lin)
-            hits |= 1u << n;
-    return hits;
+    return bp_hits(cpu, cpu->seg[S_CS].base + cpu->eip, 1, BP_EXEC, BP_EXEC);
+}
+
+void bp__data_access(struct cpu *cpu, uint32_t lin, int size, bool write)
+{
+    if (cpu->dr[7] & DR7_ENABLES)
+        cpu->db_hits |= bp_hits(cpu, lin, size, BP_RDWR, write ? BP_WRITE : BP_RDWR);
+}
+
+void bp__io_access(struct cpu *cpu, uint16_t port, int size)
+{
+    if ((cpu->dr[7] & DR7_ENABLES) && (cpu->cr4 & CR4_DE))
+        cpu->db_hits |= bp_hits(cpu, port, size, BP_IO, BP_IO);
 }
 
 /*
@@ -164,7 +194,7 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
     if (m->stop != STOP_NONE || cpu->icount >= end)
         return false;
     bool shadow = cpu->inhibit_irq;
-    if (m->intr_line && (cpu->eflags & F_IF) && !shadow) {
+    if (m->intr_line && (cpu->eflags & F_IF) && !shadow && m->intr_ack) {
         /* Between instructions: a fault while delivering reports this
          * boundary's EIP. */
         cpu->insn_eip = cpu->eip;
@@ -192,6 +222,7 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
 
     bool tf = (cpu->eflags & F_TF) != 0;
     struct insn in;
+    cpu->insn_eip = cpu->eip; /* in_asm decodes: a fetch fault is this instruction's */
     if (log__on(LOG_cpu))
         log_cpu(cpu);
     if (log__on(LOG_in_asm))

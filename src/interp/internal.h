@@ -222,6 +222,12 @@ void exc__deliver(struct cpu *cpu);
 void intr__deliver_external(struct cpu *cpu, int vector);
 /* A debug trap after an instruction (TF single step: dr6_bits = DR6.BS). */
 void exc__debug_trap(struct cpu *cpu, uint32_t dr6_bits);
+/* Data and I/O breakpoints (dispatch.c): the memory and I/O paths report
+ * each access while DR7 enables a breakpoint; hits collect in cpu->db_hits
+ * and the engine loop delivers them as one #DB trap after the instruction.
+ * lin is the access's linear address; reads match R/W=11 only. */
+void bp__data_access(struct cpu *cpu, uint32_t lin, int size, bool write);
+void bp__io_access(struct cpu *cpu, uint16_t port, int size);
 
 enum task_reason { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
 /* Switch to the task whose TSS descriptor (or task gate target) is sel

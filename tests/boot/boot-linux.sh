@@ -1,18 +1,22 @@
 #!/bin/sh
 # boot-linux.sh - boot the reference guest, run commands inside it, check their output.
 #
-# Usage: boot-linux.sh BT86 ENGINE GUEST_DIR BUILD_GUEST_SCRIPT
+# Usage: boot-linux.sh BT86 ENGINE GUEST_DIR BUILD_GUEST_SCRIPT [MODE]
 #
 # Builds the guest with BUILD_GUEST_SCRIPT into GUEST_DIR when it is missing
-# (exit 77, "skipped", when that cannot be done here), boots it under
-# -accel ENGINE with the commands in bt86_cmd= on the kernel command line,
-# bounded by BOOT_TIMEOUT seconds (environment; default 600) so that a hang
-# fails, and checks what the commands printed.
+# (exit 77, "skipped", when that cannot be done here) and boots it under
+# -accel ENGINE, bounded by BOOT_TIMEOUT seconds (environment; default 600)
+# so that a hang fails. MODE:
+#   commands  (default) runs the commands in bt86_cmd= on the kernel command
+#             line, checks what they printed and that the guest powers off
+#   panic     boots with an init that does not exist: the kernel panics and
+#             bt86 must print the panic and exit with status 4
 set -u
 bt86=$1
 engine=$2
 guest=$3
 build_guest=$4
+mode=${5:-commands}
 timeout_s=${BOOT_TIMEOUT:-600}
 
 if ! sh "$build_guest" "$guest"; then
@@ -26,20 +30,27 @@ trap 'rm -f "$out" "$out.raw"' EXIT
 # Each command's output follows an "@@ name" line so that the checks below
 # look at that command's output only.
 cmd='echo @@ uname; uname -a; echo @@ cpuinfo; cat /proc/cpuinfo; echo @@ interrupts; cat /proc/interrupts; echo @@ ls; ls -R / | head -n 40; echo @@ dmesg; dmesg; echo @@ end'
+case $mode in
+commands) append="console=ttyS0 bt86_cmd=\"$cmd\"" want_rc=0 ;;
+panic) append="console=ttyS0 rdinit=/bt86-missing init=/bt86-missing" want_rc=4 ;;
+*) echo "boot-linux.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
+
 start=$(date +%s)
 timeout -k 5 "$timeout_s" "$bt86" -accel "$engine" -nographic -no-reboot -m 128M \
-    -kernel "$guest/bzImage" -initrd "$guest/initramfs.cpio.gz" \
-    -append "console=ttyS0 bt86_cmd=\"$cmd\"" </dev/null > "$out.raw" 2>&1
+    -kernel "$guest/bzImage" -initrd "$guest/initramfs.cpio.gz" -append "$append" \
+    </dev/null > "$out.raw" 2>&1
 rc=$?
 tr -d '\r' < "$out.raw" > "$out"
-echo "booted and ran the commands in $(($(date +%s) - start)) s; bt86 exited with status $rc"
+echo "$mode: $(($(date +%s) - start)) s; bt86 exited with status $rc"
 
 fail=0
 case $rc in
-0) ;;
-124|137) echo "FAIL: no power-off within $timeout_s s (BOOT_TIMEOUT)"; fail=1 ;;
-*) echo "FAIL: bt86 exited with status $rc"; fail=1 ;;
+"$want_rc") ;;
+124|137) echo "FAIL: bt86 still running after $timeout_s s (BOOT_TIMEOUT)"; fail=1 ;;
+*) echo "FAIL: bt86 exited with status $rc, not $want_rc"; fail=1 ;;
 esac
+
 # The output of command NAME (the lines between "@@ NAME" and the next "@@").
 section() { sed -n "/^@@ $1\$/,/^@@ /p" "$out"; }
 expect() { # SECTION REGEX WHAT
@@ -47,6 +58,9 @@ expect() { # SECTION REGEX WHAT
         echo "FAIL: $3 (no line matching '$2' in the output of $1)"
         fail=1
     fi
+}
+expect_line() { # REGEX WHAT
+    grep -Eq "$1" "$out" || { echo "FAIL: $2 (no line matching '$1')"; fail=1; }
 }
 absent() { # REGEX WHAT
     if grep -Eq "$1" "$out"; then
@@ -56,20 +70,26 @@ absent() { # REGEX WHAT
     fi
 }
 
-grep -q '^bt86-guest: init reached$' "$out" || { echo "FAIL: the guest's init never ran"; fail=1; }
-expect uname '^Linux .* 6\.1\.[0-9]+-[0-9]+-686 .* i686 GNU/Linux$' "uname -a"
-expect cpuinfo '^vendor_id[[:space:]]*: GenuineIntel$' "cpuinfo's vendor"
-expect cpuinfo '^flags[[:space:]]*:.* fpu .*cmov' "cpuinfo's flags"
-expect cpuinfo '^bogomips[[:space:]]*: [1-9]' "a calibrated delay loop"
-expect interrupts '^ *0: *[1-9][0-9]* +XT-PIC +timer$' "timer interrupts counted"
-expect interrupts '^ *4: *[1-9][0-9]* +XT-PIC +ttyS0$' "serial interrupts counted"
-expect ls '^/bin:$' "ls -R /"
-expect ls '^init$' "ls -R / listing /init"
-expect dmesg 'Linux version 6\.1\.' "dmesg"
-expect dmesg 'Run /init as init process' "dmesg up to init"
-grep -q '^bt86-guest: command exited with status 0$' "$out" ||
-    { echo "FAIL: the commands did not all finish with status 0"; fail=1; }
-absent 'cut here|BUG:|Oops|Kernel panic|Call Trace' "the kernel reported a bug"
+if [ "$mode" = panic ]; then
+    expect_line 'Kernel panic - not syncing: Requested init /bt86-missing failed' "the panic"
+    expect_line 'end Kernel panic - not syncing' "the end of the panic report"
+    expect_line '^bt86: the guest kernel panicked: Requested init /bt86-missing failed' \
+        "bt86's message"
+else
+    expect_line '^bt86-guest: init reached$' "the guest's init ran"
+    expect uname '^Linux .* 6\.1\.[0-9]+-[0-9]+-686 .* i686 GNU/Linux$' "uname -a"
+    expect cpuinfo '^vendor_id[[:space:]]*: GenuineIntel$' "cpuinfo's vendor"
+    expect cpuinfo '^flags[[:space:]]*:.* fpu .*cmov' "cpuinfo's flags"
+    expect cpuinfo '^bogomips[[:space:]]*: [1-9]' "a calibrated delay loop"
+    expect interrupts '^ *0: *[1-9][0-9]* +XT-PIC +timer$' "timer interrupts counted"
+    expect interrupts '^ *4: *[1-9][0-9]* +XT-PIC +ttyS0$' "serial interrupts counted"
+    expect ls '^/bin:$' "ls -R /"
+    expect ls '^init$' "ls -R / listing /init"
+    expect dmesg 'Linux version 6\.1\.' "dmesg"
+    expect dmesg 'Run /init as init process' "dmesg up to init"
+    expect_line '^bt86-guest: command exited with status 0$' "the commands all succeeded"
+    absent 'cut here|BUG:|Oops|Kernel panic|Call Trace' "the kernel reported a bug"
+fi
 
 if [ "$fail" != 0 ]; then
     echo "---- the guest's output (last 80 lines) ----"

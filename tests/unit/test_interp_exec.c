@@ -1,6 +1,8 @@
 /* test_interp_exec.c - executing data-movement, control-flow, string and
- * flag instructions with interp__exec_one: registers, flags, memory and
- * faults, in flat 32-bit protected mode (and real mode where it matters). */
+ * flag instructions with interp__exec_one (registers, flags, memory and
+ * faults, in flat 32-bit protected mode and in real mode), and the run
+ * loop with interp__run: interrupts and the STI shadow, HLT, the budget,
+ * TF single step (and MOV SS), instruction and data breakpoints. */
 #include "check_main.h"
 #include "interp_fixture.h"
 
@@ -530,6 +532,50 @@ START_TEST(test_string_restart)
 }
 END_TEST
 
+/* Long REP MOVS/STOS across pages (the host-memory fast path), with an
+ * overlapping forward copy that repeats its pattern, and a backward copy. */
+START_TEST(test_string_bulk)
+{
+    FIX_CODE_BYTES(0xf3, 0xa4,        /* rep movsb */
+                   0xf3, 0xa5,        /* rep movsd */
+                   0xf3, 0x66, 0xab,  /* rep stosw */
+                   0xfd,              /* std */
+                   0xf3, 0xa4);       /* rep movsb */
+    fix_poke(FIX_DATA, "ab", 2);
+    R(ESI) = FIX_DATA; R(EDI) = FIX_DATA + 2; R(ECX) = 5000;
+    steps(1);
+    while (fix_cpu->eip == FIX_CODE)
+        steps(1);
+    for (uint32_t i = 0; i < 5002; i++)
+        ck_assert_uint_eq(fix_peek(FIX_DATA + i, 1), "ab"[i & 1]);
+    ck_assert_uint_eq(R(ESI), FIX_DATA + 5000);
+    /* 3000 dwords from an odd source offset to a page-crossing target */
+    for (uint32_t i = 0; i < 3000; i++)
+        memcpy(fix_m->ram.host + 0x40001 + 4 * i, &i, 4);
+    R(ESI) = 0x40001; R(EDI) = 0x50ffe; R(ECX) = 3000;
+    do
+        steps(1);
+    while (fix_cpu->eip == FIX_CODE + 2);
+    for (uint32_t i = 0; i < 3000; i++)
+        ck_assert_uint_eq(fix_peek(0x50ffe + 4 * i, 4), i);
+    ck_assert_uint_eq(R(ECX), 0);
+    R(EAX) = 0xbeef; R(EDI) = 0x60000; R(ECX) = 4097;
+    do
+        steps(1);
+    while (fix_cpu->eip == FIX_CODE + 4);
+    ck_assert_uint_eq(fix_peek(0x60000, 2), 0xbeef);
+    ck_assert_uint_eq(fix_peek(0x60000 + 2 * 4096, 2), 0xbeef);
+    ck_assert_uint_eq(fix_peek(0x60000 + 2 * 4097, 2), 0);
+    /* Backward: copies from the end, a byte at a time. */
+    fix_poke(0x70000, "0123456789", 10);
+    steps(1);
+    R(ESI) = 0x70009; R(EDI) = 0x70109; R(ECX) = 10;
+    steps(1);
+    ck_assert_int_eq(memcmp(fix_m->ram.host + 0x70100, "0123456789", 10), 0);
+    ck_assert_uint_eq(R(ESI), 0x6ffff);
+}
+END_TEST
+
 START_TEST(test_string_16)
 {
     /* 16-bit addressing: SI/DI wrap at 64 KiB, CX counts. */
@@ -719,6 +765,42 @@ START_TEST(test_run_insn_breakpoint)
 }
 END_TEST
 
+/* Data and I/O breakpoint matching, and the #DB trap the loop delivers for
+ * the hits an instruction collected. */
+START_TEST(test_data_breakpoints)
+{
+    fix_cpu->dr[1] = 0x5002;                    /* 4-byte range 5000-5003 */
+    fix_cpu->dr[2] = 0x80;                      /* port 0x80 */
+    fix_cpu->dr[7] = 0x400 | 0x4 | (1u << 20) | (3u << 22) | 0x10 | (2u << 24);
+    bp__data_access(fix_cpu, 0x5003, 1, false);
+    ck_assert_uint_eq(fix_cpu->db_hits, 0);     /* R/W=01 ignores reads */
+    bp__data_access(fix_cpu, 0x4fff, 2, true);  /* 4fff-5000 overlaps */
+    ck_assert_uint_eq(fix_cpu->db_hits, 2);
+    fix_cpu->db_hits = 0;
+    bp__data_access(fix_cpu, 0x5004, 4, true);
+    ck_assert_uint_eq(fix_cpu->db_hits, 0);
+    bp__io_access(fix_cpu, 0x80, 1);
+    ck_assert_uint_eq(fix_cpu->db_hits, 0);     /* I/O needs CR4.DE */
+    fix_cpu->cr4 |= CR4_DE;
+    bp__io_access(fix_cpu, 0x7f, 2);
+    ck_assert_uint_eq(fix_cpu->db_hits, 4);
+    fix_cpu->dr[7] |= 3u << 20;                 /* DR1: R/W=11 */
+    bp__data_access(fix_cpu, 0x5000, 1, false);
+    ck_assert_uint_eq(fix_cpu->db_hits, 6);
+
+    /* The loop turns pending hits into one #DB trap after the instruction. */
+    fix_real();
+    real_ivt(EXC_DB, 0x2000);
+    fix_poke(0x2000, "\xf4", 1); /* #DB handler: hlt */
+    FIX_CODE_BYTES(0x40, 0x40);  /* inc ax; inc ax */
+    fix_cpu->db_hits = 2;
+    ck_assert_uint_eq(interp__run(fix_m, 1000), 2);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE + 1);
+    ck_assert_uint_eq(fix_cpu->dr[6] & 0xf, 2);
+    ck_assert_uint_eq(fix_cpu->db_hits, 0);
+}
+END_TEST
+
 /* 16-bit code: an instruction that runs past offset FFFF exceeds the CS
  * limit; one that ends exactly there wraps IP to 0. */
 START_TEST(test_real_ip_wrap)
@@ -846,6 +928,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_lock_and_length);
     tcase_add_test(tc, test_string);
     tcase_add_test(tc, test_string_restart);
+    tcase_add_test(tc, test_string_bulk);
     tcase_add_test(tc, test_string_16);
     tcase_add_test(tc, test_flags);
     tcase_add_test(tc, test_real_mode_stack);
@@ -856,6 +939,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_run_single_step);
     tcase_add_test(tc, test_run_single_step_mov_ss);
     tcase_add_test(tc, test_run_insn_breakpoint);
+    tcase_add_test(tc, test_data_breakpoints);
     tcase_add_test(tc, test_real_ip_wrap);
     suite_add_tcase(s, tc);
     return s;

@@ -1,12 +1,14 @@
 ; privilege.asm - privilege transitions: IRET to ring 3, back through
 ; interrupt and trap gates on the TSS ring-0 stack, a call gate with
 ; parameter copy and RETF n to the outer level (with data segment nulling),
-; conforming code, and the checks that refuse the wrong ones (SDM vol. 3,
-; 5.8, 6.12; LAR/LSL/VERR/VERW in 5.10).
+; conforming code (far call, interrupt gate, kept in ES on return), I/O
+; permission and POPF at CPL 3, and the checks that refuse the wrong ones
+; (SDM vol. 3, 5.8, 6.12; LAR/LSL/VERR/VERW in 5.10; vol. 1, 19.5).
 %include "lib.inc"
 
 SEL_GATE equ 0x43                      ; GDT 8: call gate, DPL 3, 2 parameters
 SEL_CONF equ 0x48                      ; GDT 9: conforming ring-0 code
+SEL_GATE_CONF equ 0x53                 ; GDT 10: call gate, no parameters
 
 section .text
 test_main:
@@ -189,6 +191,31 @@ test_main:
 	CHECK eax, 0x3000, "POPFD at CPL 0 changes IOPL"
 	push dword 2
 	popfd
+
+	; A conforming code segment in ES survives RETF to ring 3 (only data
+	; and non-conforming code segments more privileged than the new CPL
+	; are nulled: SDM RET, "RETURN-TO-OUTER-PRIVILEGE-LEVEL").
+	mov eax, gate_target_conf
+	mov [gdt + 10 * 8], ax
+	shr eax, 16
+	mov [gdt + 10 * 8 + 6], ax
+	mov word [gdt + 10 * 8 + 2], SEL_CODE0
+	mov byte [gdt + 10 * 8 + 4], 0
+	mov byte [gdt + 10 * 8 + 5], 0xEC
+	RING3 r3_callgate_conf, 2
+	CHECK eax, SEL_CONF & ~3, "RETF to ring 3 keeps ES holding a conforming code segment"
+
+	; An interrupt gate to conforming code: no privilege change, the
+	; handler runs at CPL 3 on the ring-3 stack (SDM 6.12.1.1).
+	push dword GATE_INT32 | DPL3
+	push dword SEL_CONF
+	push dword conf_handler
+	push dword 0x83
+	call idt_set
+	add esp, 16
+	RING3 r3_int83, 2
+	CHECK [h_cpl], 3, "INT to a conforming code segment keeps CPL 3"
+	CHECK [h_esp], ring3_stack_top - 12, "and stays on the ring-3 stack (3 dwords pushed)"
 	ret
 
 ; Ring-3 code.
@@ -232,6 +259,13 @@ r3_conforming:
 	int VEC_RING0
 r3_farcall_ring0:
 	call SEL_CODE0:conf_target
+	int VEC_RING0
+r3_callgate_conf:
+	call SEL_GATE_CONF:0
+	mov eax, es
+	int VEC_RING0
+r3_int83:
+	int 0x83
 	int VEC_RING0
 r3_in80:
 	in al, 0x80
@@ -310,6 +344,20 @@ gate_target:
 	pop ecx
 	pop eax
 	retf 8
+gate_target_conf:
+	push eax
+	mov ax, SEL_CONF
+	mov es, ax
+	pop eax
+	retf
+conf_handler:
+	mov [h_esp], esp
+	push eax
+	mov eax, cs
+	and eax, 3
+	mov [h_cpl], eax
+	pop eax
+	iretd
 conf_target:
 	mov eax, cs
 	retf

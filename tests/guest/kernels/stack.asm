@@ -184,6 +184,24 @@ test_main:
 	CHECK eax, 1, "CMOVNE with ZF=1 keeps the destination"
 	cmove eax, [var]
 	CHECK eax, 15, "CMOVE with ZF=1 loads"
+
+	; POPFD at CPL 0 with every bit set but TF: the reserved bits stay as
+	; they are (1 is 1, 3/5/15 are 0), RF is cleared, VM/VIF/VIP unaffected
+	; (SDM vol. 1, 3.4.3; POPF).
+	push dword ~0x100
+	popfd
+	pushfd
+	pop eax
+	push dword 2
+	popfd
+	CHECK eax, 0x00247ED7, "POPFD of all ones (but TF), then PUSHFD"
+	push dword 0
+	popfd
+	pushfd
+	pop eax
+	push dword 2
+	popfd
+	CHECK eax, 2, "POPFD of 0: bit 1 still reads 1"
 	ret
 
 ret8:	ret 8

@@ -1,4 +1,4 @@
-; system.asm - system instructions: SGDT/SIDT/STR/SMSW, LMSW (cannot clear
+; system.asm - system instructions: SGDT/SIDT/STR/SMSW, LTR, LMSW (cannot clear
 ; PE), MOV CRn checks (#GP for PG without PE, NW without CD; #UD for
 ; CR1), CLTS, INVD/WBINVD, LSS/LFS, privileged instructions at
 ; CPL 3, and RDPMC (SDM vol. 2; vol. 3, 2.5 and 2.8).
@@ -12,6 +12,8 @@
 	EXPECT_EXC 13, 0, "#GP for ", %2, " at CPL 3"
 	CHECK [exc_eip], %1, "#GP for ", %2, " at CPL 3: EIP"
 %endmacro
+
+SEL_SPARE equ 0x40                     ; a second TSS
 
 section .text
 test_main:
@@ -131,6 +133,35 @@ test_main:
 	mov eax, [cr0_saved]
 	mov cr0, eax
 	EXPECT_EXC 13, 0, "#GP for CR0 with NW=1 and CD=0"
+
+	; LTR marks the TSS busy and refuses a busy one (SDM LTR).
+	push dword 0
+	push dword 0x89
+	push dword 0x67
+	push dword spare_tss
+	push dword SEL_SPARE >> 3
+	call gdt_set
+	add esp, 20
+	mov ax, SEL_SPARE
+	ltr ax
+	movzx eax, byte [gdt + SEL_SPARE + 5]
+	CHECK eax, 0x8B, "LTR marks the TSS descriptor busy"
+	TRY
+	mov ax, SEL_SPARE
+	ltr ax
+	ENDTRY
+	EXPECT_EXC 13, SEL_SPARE, "#GP for LTR of a busy TSS"
+	TRY
+	mov ax, SEL_DATA0
+	ltr ax
+	ENDTRY
+	EXPECT_EXC 13, SEL_DATA0, "#GP for LTR of a data segment"
+	and byte [gdt + SEL_TSS + 5], ~2   ; the kernel's TSS back in TR
+	mov ax, SEL_TSS
+	ltr ax
+	str ax
+	movzx eax, ax
+	CHECK eax, SEL_TSS, "LTR back to the kernel's TSS"
 	ret
 
 r3_lgdt:
@@ -160,6 +191,8 @@ r3_sgdt:
 	int VEC_RING0
 
 section .data
+align 4
+spare_tss: times 0x68 db 0
 desc: times 6 db 0
 desc3: times 6 db 0
 tss_sel: dw SEL_TSS

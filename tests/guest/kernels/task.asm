@@ -1,6 +1,9 @@
 ; task.asm - hardware task switching: JMP and CALL to a TSS, a task gate in
 ; the IDT for INT n and for #DF, the back link and NT, IRET to the previous
-; task, busy bits and CR0.TS (SDM vol. 3, chapter 7).
+; task, busy bits and CR0.TS, a task with its own CR3 and LDT, and task
+; gates catching faults of a ring-3 -> ring-0 stack switch (#PF -> #DF on a
+; not-present ring-0 stack, #SS for a not-present SS0) (SDM vol. 3,
+; chapter 7 and 6.15).
 %include "lib.inc"
 
 SEL_B  equ 0x40
@@ -9,6 +12,8 @@ SEL_D  equ 0x50
 SEL_DF equ 0x58
 SEL_E  equ 0x60
 SEL_DF2 equ 0x70
+SEL_SSF equ 0x78
+SEL_NPSS equ 0x80
 SEL_LDT equ 0x68
 SEL_LDT_DATA equ 0x04                  ; LDT entry 0
 TSS_LINK equ 0
@@ -222,6 +227,40 @@ test_main:
 	and eax, ~0xFFF
 	CHECK eax, bad_stack_top - 0x1000, "CR2 is in the not-present ring-0 stack page"
 	call paging_off
+
+	; INT 0x80 from ring 3 with TSS.SS0 not present: #SS with the SS0
+	; selector (EXT=0 for INT n) during the stack switch; a task gate for
+	; #SS takes it (SDM INT n, INTER-PRIVILEGE-LEVEL-INTERRUPT).
+	push dword 0xC
+	push dword 0x12                    ; data, not present
+	push dword 0xFFFFF
+	push dword 0
+	push dword SEL_NPSS >> 3
+	call gdt_set
+	add esp, 20
+	mov esi, tss_ssf
+	mov eax, task_ssf
+	mov ebx, stack_ssf_top
+	call tss_init_task
+	TSS_DESC SEL_SSF >> 3, tss_ssf
+	push dword GATE_TASK
+	push dword SEL_SSF
+	push dword 0
+	push dword 12
+	call idt_set
+	add esp, 16
+	mov dword [tss + 8], SEL_NPSS
+	RING3 r3_int80, 2
+	clts
+	CHECK eax, 0x5555, "ring 3 resumed after the #SS task"
+	CHECK [ssf_error], SEL_NPSS, "#SS error code: the not-present SS0 selector"
+	CHECK [ssf_eip], r3_int80, "the faulting task's saved EIP is the INT"
+	push dword GATE_INT32
+	push dword SEL_CODE0
+	push dword [exc_stubs + 12 * 4]
+	push dword 12
+	call idt_set
+	add esp, 16
 	ret
 
 ; tss_init_task: ESI = TSS, EAX = EIP, EBX = ESP: a ring-0 flat task.
@@ -310,6 +349,18 @@ task_df2:
 	mov dword [tss + TSS_EIP], r3_after_df
 	iretd
 
+task_ssf:
+	pop eax
+	mov [ssf_error], eax
+	mov eax, [tss + TSS_EIP]
+	mov [ssf_eip], eax
+	mov dword [tss + 8], SEL_DATA0
+	mov dword [tss + TSS_EIP], r3_after_ss
+	iretd
+
+r3_after_ss:
+	mov eax, 0x5555
+	int VEC_RING0
 r3_int80:
 	int 0x80
 r3_after_df:
@@ -335,6 +386,8 @@ align 8
 ldt_e:	dq 0x00CF92800000FFFF         ; data, base 0x800000, 4 GiB
 e_cr3: dd 0
 esp0_saved: dd 0
+ssf_error: dd 0xFFFFFFFF
+ssf_eip: dd 0
 df2_seen: dd 0
 df2_error: dd 0xFFFFFFFF
 df2_cr2: dd 0
@@ -366,6 +419,9 @@ pt_e: resd 1024
 bad_stack: resb 4096
 bad_stack_top:
 alignb 16
+tss_ssf: resb 0x68
+	resb 4096
+stack_ssf_top:
 tss_df2: resb 0x68
 	resb 4096
 stack_df2_top:
