@@ -33,8 +33,9 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build
+bench: build guest
 	sh benchmarks/run.sh $(BUILD)
+	sh benchmarks/boot-linux.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

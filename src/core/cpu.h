@@ -126,6 +126,7 @@ struct fpu_state {
 };
 
 /* Model-specific registers the CPU implements (see the MSR file). */
+#define MCA_BANKS 5 /* machine-check banks of the P6 family */
 struct msr_state {
     uint64_t tsc_offset;   /* guest TSC = host-derived counter + offset */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
@@ -134,6 +135,8 @@ struct msr_state {
     uint64_t mtrr_fixed[11];
     uint64_t mtrr_var[16]; /* base/mask pairs for 8 variable ranges */
     uint64_t pat;
+    uint64_t mcg_ctl, mcg_status; /* machine-check global control and status */
+    uint64_t mc_ctl[MCA_BANKS];   /* machine-check bank controls (interp/mca.c) */
 };
 
 /* Software TLB used by the interpreter (and by any engine that falls back

@@ -100,17 +100,11 @@ static bool event_pending(const struct machine *m)
     return m->cpu.nmi_pending || (m->intr_line && (m->cpu.eflags & F_IF));
 }
 
-/* While the guest runs, its fds are looked at every FD_POLL_NS of guest
- * time: interactive latency without a system call per slice. */
-#define FD_POLL_NS 2000000u
-
 int machine__add_wait_fd(struct machine *m, int fd, void (*ready)(void *opaque), void *opaque)
 {
     if (m->nwait_fds == MACHINE_MAX_WAIT_FDS)
         return -ENOSPC;
     m->wait_fds[m->nwait_fds++] = (struct wait_fd){ fd, true, ready, opaque };
-    if (m->fd_poll_timer.q && !m->fd_poll_timer.armed) /* added while running */
-        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
     return 0;
 }
 
@@ -125,9 +119,9 @@ void machine__enable_wait_fd(struct machine *m, int fd, bool on)
  * raced with the sleep (a signal just before ppoll) is noticed. */
 #define MAX_SLEEP_NS 100000000u
 
-/* Wait in ppoll for the enabled fds until the guest-time deadline (0:
- * just look), then run the callbacks of the fds that became ready. */
-static void poll_fds(struct machine *m, uint64_t deadline)
+/* Wait in ppoll for the enabled fds for up to wait host ns (0: just
+ * look), then run the callbacks of the fds that became ready. */
+static void poll_fds(struct machine *m, uint64_t wait)
 {
     struct pollfd pfd[MACHINE_MAX_WAIT_FDS];
     int which[MACHINE_MAX_WAIT_FDS];
@@ -139,8 +133,6 @@ static void poll_fds(struct machine *m, uint64_t deadline)
         pfd[n] = (struct pollfd){ .fd = m->wait_fds[i].fd, .events = POLLIN };
         which[n++] = i;
     }
-    uint64_t now = timers__now(&m->timers);
-    uint64_t wait = deadline > now ? deadline - now : 0;
     if (wait > MAX_SLEEP_NS)
         wait = MAX_SLEEP_NS;
     struct timespec ts = { .tv_sec = wait / 1000000000u, .tv_nsec = wait % 1000000000u };
@@ -151,22 +143,28 @@ static void poll_fds(struct machine *m, uint64_t deadline)
             m->wait_fds[which[i]].ready(m->wait_fds[which[i]].opaque);
 }
 
-static void fd_poll_fire(void *opaque, uint64_t now)
+/* While the guest runs, its fds are looked at every FD_POLL_NS of host
+ * time: interactive latency without a system call per slice. */
+#define FD_POLL_NS 2000000u
+
+static void poll_fds_running(struct machine *m)
 {
-    struct machine *m = opaque;
+    if (!m->nwait_fds)
+        return;
+    uint64_t host = timers__host_now(&m->timers);
+    if (host < m->next_fd_poll)
+        return;
+    m->next_fd_poll = host + FD_POLL_NS;
     poll_fds(m, 0);
-    timer__arm(&m->fd_poll_timer, now + FD_POLL_NS);
 }
 
 /* HLT with interrupts enabled: sleep the host thread until the next timer
  * deadline or until an fd has input; never spin. */
 static void wait_for_event(struct machine *m)
 {
-    timer__cancel(&m->fd_poll_timer);
     stats.halt_sleeps++;
-    poll_fds(m, timers__next(&m->timers));
-    if (m->nwait_fds)
-        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
+    uint64_t next = timers__next(&m->timers);
+    poll_fds(m, next == TIMER_NEVER ? MAX_SLEEP_NS : timers__host_delay(&m->timers, next));
 }
 
 /* Instructions per engine call. Timers fire between slices, so a slice
@@ -176,13 +174,13 @@ static void wait_for_event(struct machine *m)
 
 int machine__run(struct machine *m)
 {
-    timer__init(&m->fd_poll_timer, &m->timers, fd_poll_fire, m);
-    if (m->nwait_fds)
-        timer__arm(&m->fd_poll_timer, timers__now(&m->timers) + FD_POLL_NS);
     while (m->stop == STOP_NONE) {
         stats.timer_fires += timers__run(&m->timers);
         if (!m->cpu.halted || event_pending(m)) {
+            timers__slice_begin(&m->timers, &m->cpu.icount);
             m->engine->run(m, RUN_SLICE);
+            timers__slice_end(&m->timers);
+            poll_fds_running(m);
             continue;
         }
         if (halted_forever(m)) {
@@ -195,6 +193,5 @@ int machine__run(struct machine *m)
         }
         wait_for_event(m);
     }
-    timer__cancel(&m->fd_poll_timer);
     return m->exit_status;
 }

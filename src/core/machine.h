@@ -60,7 +60,7 @@ struct machine {
     struct timers timers;
     struct wait_fd wait_fds[MACHINE_MAX_WAIT_FDS];
     int nwait_fds;
-    struct timer fd_poll_timer; /* polls the fds while the guest runs */
+    uint64_t next_fd_poll;      /* host ns: when the running guest's fds are looked at */
 
     /* Sticky stop latch: once set, engines return and the run loop ends. */
     volatile enum stop_reason stop;

@@ -1,16 +1,141 @@
-/* timer.c - the virtual clock (host CLOCK_MONOTONIC or a test's manual clock) and the deadline queue. */
+/* timer.c - the virtual clock (host CLOCK_MONOTONIC, held back to keep interrupts
+ * from being lost) and the deadline queue. */
 #include "timer.h"
 
 #include <stddef.h>
 #include <time.h>
 
-uint64_t timers__now(const struct timers *q)
+uint64_t timers__host_now(const struct timers *q)
 {
     if (q->manual)
         return q->manual_now;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Restart the linear part of guest time at (host, guest). */
+static void anchor(struct timers *q, uint64_t host, uint64_t guest)
+{
+    q->base_host = host;
+    q->base_guest = guest;
+    q->catching_up = guest < host;
+}
+
+/* Guest time from the anchor alone, back on the host clock once the
+ * catch-up reaches it. */
+static uint64_t linear(struct timers *q, uint64_t host)
+{
+    uint64_t d = host - q->base_host;
+    if (!q->catching_up)
+        return q->base_guest + d;
+    uint64_t g = q->base_guest + d + d / 2;
+    if (g < host)
+        return g;
+    anchor(q, host, host);
+    return host;
+}
+
+/* A hold was lifted: guest time goes on from where the guest saw it
+ * stop, catching up. */
+static void unclamp(struct timers *q, uint64_t host)
+{
+    if (!q->clamped)
+        return;
+    q->clamped = false;
+    anchor(q, host, q->last);
+    if (q->icount) {
+        q->slice_icount = *q->icount;
+        q->slice_guest = q->last;
+        q->slice_host = host;
+    }
+}
+
+/* Guest time from instructions, during a slice whose speed is known. */
+static uint64_t from_icount(const struct timers *q, uint64_t host)
+{
+    uint64_t n = *q->icount - q->slice_icount;
+    uint64_t g = q->slice_guest + (uint64_t)((unsigned __int128)n * q->slice_rate / 1024);
+    return g < host ? g : host;
+}
+
+uint64_t timers__now(struct timers *q)
+{
+    uint64_t host = timers__host_now(q);
+    bool counting = q->icount && q->slice_rate;
+    uint64_t g = counting ? from_icount(q, host) : linear(q, host);
+
+    if (q->hold_while && g >= q->hold_at) {
+        if (q->hold_while(q->hold_opaque)) {
+            g = q->hold_at - 1;
+            q->clamped = true;
+        } else {
+            q->hold_while = NULL;
+            unclamp(q, host);
+            g = counting ? from_icount(q, host) : linear(q, host);
+        }
+    }
+    if (host > TIMERS_MAX_LAG && g < host - TIMERS_MAX_LAG)
+        g = host - TIMERS_MAX_LAG;
+    if (g < q->last)
+        g = q->last;
+    q->last = g;
+    return g;
+}
+
+void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), void *opaque)
+{
+    timers__now(q);
+    unclamp(q, timers__host_now(q)); /* a moved hold starts afresh */
+    q->hold_at = deadline;
+    q->hold_while = still;
+    q->hold_opaque = opaque;
+}
+
+void timers__slice_begin(struct timers *q, const uint64_t *icount)
+{
+    uint64_t now = timers__now(q);
+    q->slice_host = timers__host_now(q);
+    q->slice_guest = now;
+    q->slice_icount = *icount;
+    /* Behind the host: 3/2 speed, as between slices. */
+    q->slice_rate = now < q->slice_host ? q->ns_per_kinsn * 3 / 2 : q->ns_per_kinsn;
+    q->icount = icount;
+}
+
+/* Learn the guest's speed from the slice that ended: the fastest recent
+ * slices count (a descheduled one only looks slow), drifting slowly
+ * towards slower ones so that heavier code is followed too. */
+static void learn_speed(struct timers *q, uint64_t host)
+{
+    uint64_t n = *q->icount - q->slice_icount;
+    if (n < 1024)
+        return;
+    uint64_t measured = (host - q->slice_host) * 1024 / n;
+    uint64_t est = q->ns_per_kinsn;
+    if (!est || measured < est)
+        q->ns_per_kinsn = measured ? measured : 1;
+    else
+        q->ns_per_kinsn = est + (measured - est < est / 64 ? measured - est : est / 64 + 1);
+}
+
+void timers__slice_end(struct timers *q)
+{
+    uint64_t now = timers__now(q);
+    uint64_t host = timers__host_now(q);
+    learn_speed(q, host);
+    q->icount = NULL;
+    q->clamped = false;
+    anchor(q, host, now);
+}
+
+uint64_t timers__host_delay(struct timers *q, uint64_t deadline)
+{
+    uint64_t now = timers__now(q);
+    if (deadline <= now)
+        return 0;
+    uint64_t d = deadline - now;
+    return q->catching_up ? d - d / 3 : d;
 }
 
 void timer__init(struct timer *t, struct timers *q, timer_fn fire, void *opaque)
@@ -30,8 +155,8 @@ void timer__cancel(struct timer *t)
     t->armed = false;
 }
 
-/* The queue holds a handful of timers (PIT, RTC, UART, the fd poll), so a
- * sorted list is both the simplest and the fastest structure. */
+/* The queue holds a handful of timers (PIT, RTC, UART), so a sorted list
+ * is both the simplest and the fastest structure. */
 void timer__arm(struct timer *t, uint64_t deadline)
 {
     timer__cancel(t);
@@ -70,6 +195,8 @@ void timers__set_manual(struct timers *q, uint64_t now)
 {
     q->manual = true;
     q->manual_now = now;
+    q->last = 0;
+    anchor(q, now, now);
 }
 
 void timers__advance(struct timers *q, uint64_t ns)

@@ -7,13 +7,33 @@
 #include <stdint.h>
 
 /*
- * Guest time is a count of nanoseconds. In normal runs it is the host's
- * CLOCK_MONOTONIC itself, the same clock RDTSC reads (src/interp/msr.c),
- * so the TSC, the PIT and the RTC all agree. Tests switch a queue to a
- * manual clock that only moves when they say so.
+ * Guest time is a count of nanoseconds read by every guest-visible clock
+ * (the TSC, the PIT, the RTC). It is the host's CLOCK_MONOTONIC, except
+ * that it may fall a little behind it, so that the guest never sees what
+ * real hardware cannot show: time jumping ahead while it executes, or
+ * ticks piling up unseen.
  *
- * A zero-filled struct timers is a valid, empty queue on the host clock,
- * so a calloc'ed struct machine needs no set-up call.
+ * - While the engine runs a slice of guest code, guest time advances with
+ *   the instructions retired, at the speed the guest had in its fastest
+ *   recent slices (timers__slice_begin/end), re-synchronised with the
+ *   host between slices. So a loop that reads the TSC and the PIT sees
+ *   each iteration take the same time even when the host deschedules
+ *   bt86 in the middle of it (Linux calibrates the TSC against the PIT
+ *   like that, with interrupts off, and later checks one against the
+ *   other).
+ * - A device whose interrupt the CPU has not taken yet (interrupts
+ *   disabled, or late) may hold guest time just short of its next
+ *   interrupt (timers__hold), so a periodic tick is delayed, not lost.
+ *
+ * Guest time is never ahead of the host and never more than
+ * TIMERS_MAX_LAG behind it (beyond that it moves at host speed, that far
+ * behind); when behind, it runs at 3/2 speed until it is back on the host
+ * clock, so over seconds guest time keeps host time.
+ *
+ * Tests put a queue on a manual host clock that only moves when they say
+ * so. A zero-filled struct timers is a valid, empty queue on the host
+ * clock, with guest time equal to host time, so a calloc'ed struct
+ * machine needs no set-up call.
  */
 
 #define TIMER_NEVER UINT64_MAX
@@ -22,7 +42,8 @@ struct timers;
 
 /* Called by timers__run once the deadline has passed; now is the clock
  * at firing time (>= deadline; later when the host was late). The timer is
- * disarmed before the call, so the callback may re-arm it. */
+ * disarmed before the call, so the callback may re-arm it, at a deadline
+ * after now. */
 typedef void (*timer_fn)(void *opaque, uint64_t now);
 
 struct timer {
@@ -36,13 +57,41 @@ struct timer {
 
 struct timers {
     struct timer *head; /* armed timers, sorted by deadline */
-    bool manual;        /* tests: the clock is manual_now */
+    bool manual;        /* tests: the host clock is manual_now */
     uint64_t manual_now;
+    /* Between slices: guest time = base_guest + (host - base_host) * (3/2
+     * if catching_up, else 1). During a slice: slice_guest + instructions
+     * retired since slice_icount * slice_rate / 1024. Then clamped as
+     * described above; it never goes backwards. */
+    uint64_t base_host, base_guest, last;
+    bool catching_up;
+    const uint64_t *icount;       /* the CPU's counter, during a slice */
+    uint64_t slice_icount, slice_guest, slice_host, slice_rate;
+    uint64_t ns_per_kinsn;        /* guest speed: ns per 1024 instructions */
+    bool clamped;                 /* a hold stopped guest time */
+    uint64_t hold_at;             /* guest time stays below this... */
+    bool (*hold_while)(void *);   /* ...while this says so (NULL: no hold) */
+    void *hold_opaque;
     uint64_t fired;     /* callbacks run, for statistics */
 };
 
+/* How far guest time may fall behind the host clock. */
+#define TIMERS_MAX_LAG 100000000u
+
 /* The current guest time in ns. */
-uint64_t timers__now(const struct timers *q);
+uint64_t timers__now(struct timers *q);
+/* The host clock (CLOCK_MONOTONIC, or the manual clock in tests). */
+uint64_t timers__host_now(const struct timers *q);
+/* Host ns until guest time reaches deadline, if nothing holds it. */
+uint64_t timers__host_delay(struct timers *q, uint64_t deadline);
+
+/* Hold guest time below deadline while still(opaque) is true (see above);
+ * replaces any earlier hold. still NULL removes the hold. */
+void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), void *opaque);
+/* Around a slice of guest code: from begin to end, guest time follows
+ * *icount, the CPU's count of retired instructions. */
+void timers__slice_begin(struct timers *q, const uint64_t *icount);
+void timers__slice_end(struct timers *q);
 
 /* Bind t to q with its callback. t starts disarmed. */
 void timer__init(struct timer *t, struct timers *q, timer_fn fire, void *opaque);
@@ -52,15 +101,14 @@ void timer__cancel(struct timer *t);
 
 /* The earliest armed deadline, or TIMER_NEVER. */
 uint64_t timers__next(const struct timers *q);
-/* Fire every timer whose deadline has passed, soonest first (timers armed
- * by callbacks at a deadline already past fire in the same call). Returns
- * how many fired. */
+/* Fire every timer whose deadline has passed, soonest first. Returns how
+ * many fired. */
 unsigned timers__run(struct timers *q);
 
-/* Tests: put q on a manual clock that reads now. */
+/* Tests: put q on a manual host clock that reads now. */
 void timers__set_manual(struct timers *q, uint64_t now);
 /* Tests: move the manual clock forward by ns, stopping at each deadline
- * on the way so every timer fires exactly on time. */
+ * on the way so every timer fires exactly on time (no hold may be set). */
 void timers__advance(struct timers *q, uint64_t ns);
 
 #endif

@@ -18,7 +18,13 @@
  * armed at its next transition; channels 1 and 2 are read on demand
  * (channel 2's gate and OUT through port 0x61).
  *
- * When the host runs late by more than a period, the missed rising
+ * After each pulse of channel 0 the PIT holds guest time short of its
+ * next edge for as long as the CPU has not taken the interrupt (see
+ * timers__hold in timer.h): a guest running with interrupts disabled, or
+ * a host that did not run bt86 for a while, delays a tick instead of
+ * losing it, and the TSC, which reads the same guest time, agrees.
+ *
+ * When guest time runs late by more than a period anyway, the missed rising
  * edges of channel 0 are not sent in a burst (the interrupt controller
  * would merge them into one request): they are counted (stats.pit_missed)
  * into a backlog, capped at one second's worth, and re-sent one at a time
@@ -55,6 +61,7 @@ struct pit_channel {
     uint16_t latch;
     uint8_t status;
     /* OUT as seen by whatever is wired to it. */
+    struct machine *m;
     struct irq_line irq;  /* NULL set: nothing listens (no timer) */
     struct timer timer;
     uint64_t synced;      /* edges up to this tick have been delivered */
@@ -215,6 +222,30 @@ static void apply_pending(struct pit_channel *c, uint64_t t)
     c->pending = false;
 }
 
+/* The hold's condition: the CPU has not taken the interrupt request
+ * (the PIT cannot see the PIC: any untaken request holds, which happens
+ * only while the guest runs with interrupts disabled). */
+static bool tick_waiting(void *opaque)
+{
+    struct machine *m = opaque;
+    return m->intr_line;
+}
+
+/* Keep guest time short of the next pulse while this one has not been
+ * taken (see timer.h), so a slow or descheduled guest loses no tick. */
+static void hold_for_tick(struct pit_channel *c, uint64_t t)
+{
+    uint64_t next = NEVER;
+    if (periodic(c) && !c->frozen && c->load != NEVER && t >= c->load)
+        next = c->load + ((t - c->load) / c->n + 1) * c->n;
+    if (c->backlog && c->catchup_at < next)
+        next = c->catchup_at;
+    if (next == NEVER)
+        timers__hold(c->timer.q, TIMER_NEVER, NULL, NULL);
+    else
+        timers__hold(c->timer.q, ticks_to_ns(next), tick_waiting, c->m);
+}
+
 /* A rising edge on the listener's line. */
 static void pulse(struct pit_channel *c, uint64_t t)
 {
@@ -223,6 +254,7 @@ static void pulse(struct pit_channel *c, uint64_t t)
     c->irq.set(c->irq.opaque, c->irq.irq, 1);
     c->driven = true;
     c->catchup_at = t + (c->n + 3) / 4;
+    hold_for_tick(c, t);
 }
 
 /* Bring OUT's listener up to tick t: a pulse for the rising edges since
@@ -377,6 +409,8 @@ static void write_control(struct pit_channel *c, uint8_t v, uint64_t t)
     c->bcd = v & 1;
     c->count_valid = false;
     c->backlog = 0;
+    if (c->irq.set)
+        timers__hold(c->timer.q, TIMER_NEVER, NULL, NULL);
     c->load = NEVER;
     c->frozen = false;
     c->pending = false;
@@ -520,6 +554,7 @@ int i8254__init(struct machine *m, struct irq_line irq0, struct i8254 **out)
         c->control = 0x30;
         c->gate = i != 2; /* channels 0 and 1 have GATE tied high on a PC */
         c->synced = t;
+        c->m = m;
         timer__init(&c->timer, &m->timers, channel_fire, c);
     }
     p->ch[0].irq = irq0;
@@ -535,6 +570,7 @@ int i8254__init(struct machine *m, struct irq_line irq0, struct i8254 **out)
 
 void i8254__destroy(struct i8254 *p)
 {
+    timers__hold(&p->m->timers, TIMER_NEVER, NULL, NULL);
     for (int i = 0; i < 3; i++)
         timer__cancel(&p->ch[i].timer);
     free(p);

@@ -8,22 +8,26 @@
 #define CPUID_MAX_LEAF 2
 #define CPUID_SIGNATURE 0x652 /* family 6, model 5, stepping 2 */
 
-/* Leaf 1 EDX (SDM vol. 2, CPUID, table 3-11). Not reported: VME, PAE, MCE,
- * APIC, MCA, PAT, PSE-36, SSE, SSE2 (not implemented). */
+/* Leaf 1 EDX (SDM vol. 2, CPUID, table 3-11). Not reported: VME, PAE,
+ * APIC, PAT, PSE-36, SSE, SSE2 (not implemented). MCE and MCA: the
+ * machine-check MSRs exist (mca.c) and no machine check ever happens. */
 #define FEAT_FPU  (1u << 0)
 #define FEAT_DE   (1u << 2)
 #define FEAT_PSE  (1u << 3)
 #define FEAT_TSC  (1u << 4)
 #define FEAT_MSR  (1u << 5)
+#define FEAT_MCE  (1u << 7)
 #define FEAT_CX8  (1u << 8)
 #define FEAT_SEP  (1u << 11)
 #define FEAT_MTRR (1u << 12)
 #define FEAT_PGE  (1u << 13)
+#define FEAT_MCA  (1u << 14)
 #define FEAT_CMOV (1u << 15)
 #define FEAT_MMX  (1u << 23)
 #define FEAT_FXSR (1u << 24)
-#define CPUID_FEATURES (FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 \
-                        | FEAT_SEP | FEAT_MTRR | FEAT_PGE | FEAT_CMOV | FEAT_MMX | FEAT_FXSR)
+#define CPUID_FEATURES (FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_MCE \
+                        | FEAT_CX8 | FEAT_SEP | FEAT_MTRR | FEAT_PGE | FEAT_MCA | FEAT_CMOV \
+                        | FEAT_MMX | FEAT_FXSR)
 
 /* Leaf 2 of a Pentium II: 01 ITLB 4K, 02 ITLB 4M, 03 DTLB 4K, 43 L2 512K,
  * 08 L1I 16K, 04 DTLB 4M, 0C L1D 16K. */

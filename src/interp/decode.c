@@ -85,19 +85,6 @@ INLINE uint32_t fetch_disp(struct fetch *f, int mod, int size, bool fast)
     return 0;
 }
 
-INLINE void recipe_base(struct ea_recipe *r, int reg)
-{
-    r->base = (uint8_t)reg;
-    r->base_mask = 0xffffffffu;
-}
-
-INLINE void recipe_index(struct ea_recipe *r, int reg, int scale)
-{
-    r->index = (uint8_t)reg;
-    r->index_mask = 0xffffffffu;
-    r->scale = (uint8_t)scale;
-}
-
 /* 16-bit addressing (SDM vol. 2, table 2-1): base+index pairs for rm 0-7,
  * BP-based forms default to SS. */
 INLINE void decode_ea16(struct fetch *f, struct insn *in, struct ea_recipe *r, bool fast)
@@ -105,15 +92,13 @@ INLINE void decode_ea16(struct fetch *f, struct insn *in, struct ea_recipe *r, b
     static const int8_t base[8] = { R_EBX, R_EBX, R_EBP, R_EBP, -1, -1, R_EBP, R_EBX };
     static const int8_t index[8] = { R_ESI, R_EDI, R_ESI, R_EDI, R_ESI, R_EDI, -1, -1 };
 
-    r->addr_mask = 0xffff;
+    r->addr16 = true;
     if (in->mod == 0 && in->rm == 6) {
         r->disp = fetchn(f, 2, fast);
         return;
     }
-    if (base[in->rm] >= 0)
-        recipe_base(r, base[in->rm]);
-    if (index[in->rm] >= 0)
-        recipe_index(r, index[in->rm], 0);
+    r->base = base[in->rm];
+    r->index = index[in->rm];
     r->disp = fetch_disp(f, in->mod, 2, fast);
     if (base[in->rm] == R_EBP && !in->seg_override)
         in->seg = S_SS;
@@ -126,19 +111,20 @@ INLINE void decode_ea32(struct fetch *f, struct insn *in, struct ea_recipe *r, b
 {
     int b = in->rm;
 
-    r->addr_mask = 0xffffffffu;
     if (b == 4) {
         uint32_t sib = fetch8(f, fast);
         int idx = (sib >> 3) & 7;
         b = sib & 7;
-        if (idx != 4)
-            recipe_index(r, idx, sib >> 6);
+        if (idx != 4) {
+            r->index = (int8_t)idx;
+            r->scale = (uint8_t)(sib >> 6);
+        }
     }
     if (b == 5 && in->mod == 0) {
         r->disp = fetchn(f, 4, fast);
         return;
     }
-    recipe_base(r, b);
+    r->base = (int8_t)b;
     r->disp = fetch_disp(f, in->mod, 4, fast);
     if ((b == R_ESP || b == R_EBP) && !in->seg_override)
         in->seg = S_SS;
@@ -164,7 +150,6 @@ INLINE void decode_imm(struct fetch *f, struct insn *in, struct ea_recipe *r,
         break;
     case IMM_MOFFS:
         r->disp = in->addrsize == 4 ? fetchn(f, 4, fast) : fetchn(f, 2, fast);
-        r->addr_mask = 0xffffffffu;
         in->is_mem = true;
         break;
     case IMM_WB:
@@ -194,7 +179,7 @@ INLINE bool decode_body(struct cpu *cpu, struct insn *in, struct ea_recipe *r,
     in->is_mem = false;
     in->esp_base = false;
     in->imm = in->imm2 = 0;
-    *r = (struct ea_recipe){ 0 };
+    *r = (struct ea_recipe){ .base = -1, .index = -1 };
 
     uint32_t b = fetch8(f, fast);
     while (__builtin_expect(decode__prefix_kind[b] != 0, 0)) {
@@ -260,6 +245,17 @@ INLINE bool decode_body(struct cpu *cpu, struct insn *in, struct ea_recipe *r,
 
 struct dcache_entry decode__cache[DCACHE_SIZE];
 
+#define MASKS(b) ((b) >= 8 ? ~0ull : (1ull << (8 * (b))) - 1)
+const uint64_t decode__mask0[16] = {
+    MASKS(0), MASKS(1), MASKS(2), MASKS(3), MASKS(4), MASKS(5), MASKS(6), MASKS(7),
+    MASKS(8), MASKS(8), MASKS(8), MASKS(8), MASKS(8), MASKS(8), MASKS(8), MASKS(8),
+};
+/* b1 holds bytes 7-14: byte 7 is covered by b0 already. */
+const uint64_t decode__mask1[16] = {
+    0, 0, 0, 0, 0, 0, 0, 0,
+    MASKS(1), MASKS(2), MASKS(3), MASKS(4), MASKS(5), MASKS(6), MASKS(7), MASKS(8),
+};
+
 /* Miss: decode from the window and remember the result. Returns NULL
  * when the instruction needs the slow path. */
 static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w, bool code32)
@@ -270,16 +266,14 @@ static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
     struct ea_recipe r;
     if (!decode_body(cpu, &in, &r, &f, code32 ? 4 : 2, true))
         return NULL;
-    unsigned len = in.len;
-    e->m0 = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
-    e->m1 = len <= 7 ? 0 : len == 15 ? ~0ull : (1ull << (8 * (len - 7))) - 1;
     memcpy(&e->b0, w, 8);
     memcpy(&e->b1, w + 7, 8);
-    e->b0 &= e->m0;
-    e->b1 &= e->m1;
+    e->b0 &= decode__mask0[in.len];
+    e->b1 &= decode__mask1[in.len];
     e->tag = dcache_tag(w, code32);
-    e->ea = r;
     e->in = in;
+    e->in.ea = r.disp;
+    e->in.next_eip = ea_pack(&r);
     return e;
 }
 
@@ -299,7 +293,7 @@ void decode__miss(struct cpu *cpu, struct insn *in, const uint8_t *w, bool code3
     struct ea_recipe r;
     f.bytes = f.buf;
     decode_body(cpu, in, &r, &f, code32 ? 4 : 2, false);
-    in->ea = ea_eval(&r, cpu->gpr);
+    in->ea = ea_eval(ea_pack(&r), r.disp, cpu->gpr);
     in->next_eip = (f.start + in->len) & ip_mask;
 }
 

@@ -12,17 +12,29 @@
 
 #define MAX_INSN_LEN 15
 
-/* ea = ((gpr[base] & base_mask) + ((gpr[index] & index_mask) << scale)
- *       + disp) & addr_mask: unused registers have a zero mask. */
+/* How the effective address is formed: base and index registers (-1 for
+ * none), scale, displacement, 16-bit wrap. The decoder fills it; the cache
+ * keeps it packed into 11 bits (ea_pack) beside the displacement. */
 struct ea_recipe {
-    uint32_t base_mask, index_mask, disp, addr_mask;
-    uint8_t base, index, scale;
+    int8_t base, index;
+    uint8_t scale;
+    bool addr16;
+    uint32_t disp;
 };
 
-static inline uint32_t ea_eval(const struct ea_recipe *r, const uint32_t *gpr)
+/* bits 0-2 base, 3 has base, 4-6 index, 7 has index, 8-9 scale, 10 addr16 */
+static inline uint32_t ea_pack(const struct ea_recipe *r)
 {
-    return ((gpr[r->base] & r->base_mask) + ((gpr[r->index] & r->index_mask) << r->scale)
-            + r->disp) & r->addr_mask;
+    return (r->base >= 0 ? (uint32_t)r->base | 8 : 0)
+         | (r->index >= 0 ? ((uint32_t)r->index | 8) << 4 : 0)
+         | (uint32_t)r->scale << 8 | (uint32_t)r->addr16 << 10;
+}
+
+static inline uint32_t ea_eval(uint32_t packed, uint32_t disp, const uint32_t *gpr)
+{
+    uint32_t ea = disp + (gpr[packed & 7] & -((packed >> 3) & 1))
+                + ((gpr[(packed >> 4) & 7] & -((packed >> 7) & 1)) << ((packed >> 8) & 3));
+    return packed & 0x400 ? ea & 0xffff : ea;
 }
 
 /* Host pointer to the instruction's 15-byte window, or NULL. */
@@ -41,18 +53,22 @@ static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint3
     return NULL;
 }
 
-#define DCACHE_SIZE 2048
+#define DCACHE_SIZE 4096
 
-struct __attribute__((aligned(128))) dcache_entry {
+/* One cache line per entry. In the cached copy of the instruction, ea
+ * holds the displacement and next_eip the packed recipe (both are
+ * recomputed on every use). */
+struct __attribute__((aligned(64))) dcache_entry {
     uintptr_t tag;        /* dcache_tag() of the bytes' host address and
                            * the default size; 0 when empty */
     uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
-    uint64_t m0, m1;      /* the masks */
-    struct ea_recipe ea;
-    struct insn in;       /* ea and next_eip are filled on use */
+    struct insn in;
 };
+_Static_assert(sizeof(struct dcache_entry) == 64, "a decode cache entry is one cache line");
 
 extern struct dcache_entry decode__cache[DCACHE_SIZE];
+/* Masks of the bytes of a len-byte instruction in b0 and b1. */
+extern const uint64_t decode__mask0[16], decode__mask1[16];
 
 static inline uintptr_t dcache_tag(const uint8_t *w, bool code32)
 {
@@ -68,10 +84,12 @@ static inline struct dcache_entry *dcache_slot(const uint8_t *w)
 static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, bool code32)
 {
     uint64_t x0, x1;
+    if (e->tag != dcache_tag(w, code32))
+        return false;
     memcpy(&x0, w, 8);
     memcpy(&x1, w + 7, 8);
-    return e->tag == dcache_tag(w, code32)
-        && (((x0 ^ e->b0) & e->m0) | ((x1 ^ e->b1) & e->m1)) == 0;
+    unsigned len = e->in.len;
+    return (((x0 ^ e->b0) & decode__mask0[len]) | ((x1 ^ e->b1) & decode__mask1[len])) == 0;
 }
 
 /* Everything but a cache hit: fill the cache from the window, or decode
@@ -84,7 +102,7 @@ static inline void insn_from_cache(struct cpu *cpu, struct insn *in,
 {
     *in = e->in;
     if (in->is_mem)
-        in->ea = ea_eval(&e->ea, cpu->gpr);
+        in->ea = ea_eval(e->in.next_eip, e->in.ea, cpu->gpr);
     in->next_eip = (cpu->eip + in->len) & ip_mask;
 }
 

@@ -1,7 +1,7 @@
 /* msr.c - model-specific registers (RDMSR/WRMSR) and the time-stamp
  * counter (RDTSC), plus RDPMC. */
-#include <time.h>
-
+#include "core/machine.h"
+#include "core/timer.h"
 #include "interp/internal.h"
 #include "interp/system_internal.h"
 
@@ -19,17 +19,18 @@
 /* MTRRcap: 8 variable ranges, fixed ranges, write-combining type. */
 #define MTRRCAP_VALUE 0x508
 
-/* Nominal TSC frequency: 1 GHz, so one tick per host nanosecond. */
-static uint64_t msr__host_ns(void)
+/* Nominal TSC frequency: 1 GHz, one tick per nanosecond of guest time,
+ * the clock the PIT and the RTC also read (core/timer.h): Linux
+ * calibrates the TSC against the PIT and then watches one with the other,
+ * so both must follow the same time even when the host deschedules bt86. */
+static uint64_t msr__guest_ns(const struct cpu *cpu)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return timers__now(&cpu->m->timers);
 }
 
 uint64_t msr__tsc(const struct cpu *cpu)
 {
-    return msr__host_ns() + cpu->msr.tsc_offset;
+    return msr__guest_ns(cpu) + cpu->msr.tsc_offset;
 }
 
 /* The fixed-range MTRRs, in the order of msr_state.mtrr_fixed. */
@@ -77,7 +78,7 @@ bool msr__read(struct cpu *cpu, uint32_t index, uint64_t *value)
     case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; return true;
     case MSR_SYSENTER_EIP: *value = cpu->msr.sysenter_eip; return true;
     }
-    return false;
+    return mca__read(cpu, index, value);
 }
 
 bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value)
@@ -95,13 +96,13 @@ bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value)
         return true;
     }
     switch (index) {
-    case MSR_TSC: cpu->msr.tsc_offset = value - msr__host_ns(); return true;
+    case MSR_TSC: cpu->msr.tsc_offset = value - msr__guest_ns(cpu); return true;
     case MSR_BIOS_SIGN_ID: return true; /* the microcode-revision probe writes 0 */
     case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = value & 0xffff; return true;
     case MSR_SYSENTER_ESP: cpu->msr.sysenter_esp = value; return true;
     case MSR_SYSENTER_EIP: cpu->msr.sysenter_eip = value; return true;
     }
-    return false;
+    return mca__write(cpu, index, value);
 }
 
 /* 0F 32: RDMSR. */

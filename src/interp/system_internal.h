@@ -81,6 +81,9 @@ uint64_t msr__tsc(const struct cpu *cpu);
 /* MSR access: false for an MSR this CPU does not have or a bad value. */
 bool msr__read(struct cpu *cpu, uint32_t index, uint64_t *value);
 bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value);
+/* The machine-check MSRs (mca.c), the same way. */
+bool mca__read(struct cpu *cpu, uint32_t index, uint64_t *value);
+bool mca__write(struct cpu *cpu, uint32_t index, uint64_t value);
 
 /* CPUID leaf: out = EAX, EBX, ECX, EDX. */
 void cpuid__query(uint32_t leaf, uint32_t out[4]);

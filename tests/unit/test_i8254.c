@@ -152,6 +152,28 @@ START_TEST(late_host_resends_missed_periods)
 }
 END_TEST
 
+START_TEST(untaken_tick_holds_guest_time)
+{
+    program(0, 2, 1000);
+    uint64_t t0 = tick + 1;
+    goto_tick(t0 + 1000);
+    ck_assert_int_eq(irq_rises, 1);
+    m->intr_line = true; /* the CPU does not take it (interrupts disabled) */
+    m->timers.manual_now += 50000000; /* 50 ms of host time */
+    uint64_t held = timers__now(&m->timers);
+    ck_assert_uint_eq(held, tick_ns(t0 + 2000) - 1); /* just short of the next edge */
+    ck_assert_uint_eq(latched(0), 1);
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 1);
+    m->intr_line = false; /* taken: time goes on from where it stopped */
+    ck_assert_uint_eq(timers__now(&m->timers), held);
+    m->timers.manual_now += 500000; /* 750 µs of guest time at catch-up speed */
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 2);
+    ck_assert_uint_eq(stats.pit_missed, 0);
+}
+END_TEST
+
 START_TEST(backlog_capped_at_one_second)
 {
     program(0, 2, 11932); /* 100 Hz */
@@ -490,6 +512,7 @@ static Suite *suite(void)
     tcase_add_test(tc, irq0_fires_on_time);
     tcase_add_test(tc, late_host_resends_missed_periods);
     tcase_add_test(tc, backlog_capped_at_one_second);
+    tcase_add_test(tc, untaken_tick_holds_guest_time);
     tcase_add_test(tc, mode3_square_wave_even);
     tcase_add_test(tc, mode3_square_wave_odd);
     tcase_add_test(tc, mode3_gate_low_holds_out_high);

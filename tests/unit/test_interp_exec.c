@@ -566,6 +566,19 @@ START_TEST(test_string_bulk)
     ck_assert_uint_eq(fix_peek(0x60000, 2), 0xbeef);
     ck_assert_uint_eq(fix_peek(0x60000 + 2 * 4096, 2), 0xbeef);
     ck_assert_uint_eq(fix_peek(0x60000 + 2 * 4097, 2), 0);
+    /* Dwords overlapping by less than an element: each load sees the
+     * stores before it. */
+    uint8_t ref[64];
+    for (int i = 0; i < 64; i++)
+        ref[i] = (uint8_t)(i * 7 + 1);
+    fix_poke(0x80000, ref, sizeof ref);
+    for (int i = 0; i < 13; i++)
+        memmove(ref + 3 + 4 * i, ref + 4 * i, 4);
+    R(ESI) = 0x80000; R(EDI) = 0x80003; R(ECX) = 13;
+    fix_cpu->eip = FIX_CODE + 2;
+    steps(1);
+    ck_assert_int_eq(memcmp(fix_m->ram.host + 0x80000, ref, sizeof ref), 0);
+    fix_cpu->eip = FIX_CODE + 7;
     /* Backward: copies from the end, a byte at a time. */
     fix_poke(0x70000, "0123456789", 10);
     steps(1);

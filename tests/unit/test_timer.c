@@ -109,6 +109,92 @@ START_TEST(host_clock_is_monotonic_ns)
 }
 END_TEST
 
+static bool hold_flag;
+static bool hold_still(void *opaque) { return *(bool *)opaque; }
+
+START_TEST(hold_stops_time_then_catches_up)
+{
+    timers__hold(&q, 5000, hold_still, &hold_flag);
+    hold_flag = true;
+    q.manual_now = 4000;
+    ck_assert_uint_eq(timers__now(&q), 4000);
+    q.manual_now = 9000;
+    ck_assert_uint_eq(timers__now(&q), 4999); /* stands just short of 5000 */
+    q.manual_now = 20000;
+    ck_assert_uint_eq(timers__now(&q), 4999);
+    hold_flag = false; /* the interrupt was taken */
+    ck_assert_uint_eq(timers__now(&q), 4999);
+    /* 15001 behind: runs at 3/2 until it is back on the host clock. */
+    q.manual_now = 22000;
+    ck_assert_uint_eq(timers__now(&q), 4999 + 3000);
+    ck_assert_uint_eq(timers__host_delay(&q, 4999 + 3000 + 300), 200);
+    q.manual_now = 20000 + 2 * 15001;
+    ck_assert_uint_eq(timers__now(&q), q.manual_now);
+    q.manual_now += 1000;
+    ck_assert_uint_eq(timers__now(&q), q.manual_now); /* host speed again */
+    ck_assert_uint_eq(timers__host_delay(&q, q.manual_now + 700), 700);
+}
+END_TEST
+
+START_TEST(hold_lags_at_most_max_lag)
+{
+    timers__hold(&q, 5000, hold_still, &hold_flag);
+    hold_flag = true;
+    q.manual_now = 4999 + TIMERS_MAX_LAG;
+    ck_assert_uint_eq(timers__now(&q), 4999);
+    q.manual_now = 5000 + TIMERS_MAX_LAG + 7000;
+    ck_assert_uint_eq(timers__now(&q), 12000); /* host speed, MAX_LAG behind */
+    timers__hold(&q, TIMER_NEVER, NULL, NULL);
+    ck_assert_uint_eq(timers__now(&q), 12000);
+    q.manual_now += 2000;
+    ck_assert_uint_eq(timers__now(&q), 12000 + 3000);
+}
+END_TEST
+
+START_TEST(hold_not_reached_changes_nothing)
+{
+    timers__hold(&q, 5000, hold_still, &hold_flag);
+    hold_flag = false;
+    q.manual_now = 8000;
+    ck_assert_uint_eq(timers__now(&q), 8000);
+    hold_flag = true; /* the hold was dropped when time passed it */
+    q.manual_now = 9000;
+    ck_assert_uint_eq(timers__now(&q), 9000);
+}
+END_TEST
+
+START_TEST(slice_time_follows_instructions)
+{
+    uint64_t icount = 0;
+    /* A first slice teaches the speed: 10 ns per instruction. */
+    timers__slice_begin(&q, &icount);
+    icount += 100000;
+    q.manual_now += 1000000;
+    timers__slice_end(&q);
+    ck_assert_uint_eq(q.ns_per_kinsn, 10240);
+    ck_assert_uint_eq(timers__now(&q), 1001000);
+    /* The next one is descheduled for 50 ms in the middle: guest time
+     * still advances 10 ns per instruction. */
+    timers__slice_begin(&q, &icount);
+    icount += 1000;
+    q.manual_now += 15000; /* (guest time never runs ahead of the host) */
+    ck_assert_uint_eq(timers__now(&q), 1001000 + 10000);
+    q.manual_now += 50000000;
+    icount += 1000;
+    ck_assert_uint_eq(timers__now(&q), 1001000 + 20000);
+    timers__slice_end(&q);
+    ck_assert_uint_eq(q.ns_per_kinsn, 10240 + 10240 / 64 + 1); /* barely slower */
+    /* Between slices it catches up at 3/2 of host speed, */
+    q.manual_now += 2000;
+    ck_assert_uint_eq(timers__now(&q), 1001000 + 20000 + 3000);
+    /* and in slices at 3/2 of the guest's speed. */
+    timers__slice_begin(&q, &icount);
+    icount += 1024;
+    ck_assert_uint_eq(timers__now(&q), 1024000 + (10240 + 161) * 3 / 2);
+    timers__slice_end(&q);
+}
+END_TEST
+
 /*
  * Real mode at 0:1000, the IRQ 0 handler at 0:1100 (IVT vector 8):
  *   cli; PIC: ICW1 11, ICW2 08, ICW3 04, ICW4 01, IMR fe
@@ -188,6 +274,10 @@ static Suite *suite(void)
     tcase_add_test(tc, cancel_and_rearm);
     tcase_add_test(tc, advance_stops_at_each_deadline);
     tcase_add_test(tc, host_clock_is_monotonic_ns);
+    tcase_add_test(tc, hold_stops_time_then_catches_up);
+    tcase_add_test(tc, hold_lags_at_most_max_lag);
+    tcase_add_test(tc, hold_not_reached_changes_nothing);
+    tcase_add_test(tc, slice_time_follows_instructions);
     suite_add_tcase(s, tc);
     TCase *run = tcase_create("run loop");
     tcase_add_test(run, halted_guest_keeps_pit_rate_without_spinning);
