@@ -148,8 +148,12 @@ struct tlb_entry {
     uint32_t lin_page;  /* linear address & ~0xfff, or TLB_INVALID */
     uint32_t phys_page; /* physical address & ~0xfff */
     uint8_t *host;      /* host address of the frame, NULL for MMIO */
-    uint8_t perm;       /* TLB_* permission bits below */
+    uint8_t perm;       /* TLB_* rights the inline fast paths may use:
+                         * rights minus what the interpreter withholds to
+                         * see accesses (data breakpoints, cached code;
+                         * see interp/mmu.c); 0 for MMIO */
     uint8_t global;     /* from a PTE with G set while CR4.PGE */
+    uint8_t rights;     /* TLB_* rights the translation grants */
 };
 #define TLB_INVALID 0x1u /* never a page-aligned address */
 #define TLB_SUP_R  0x01

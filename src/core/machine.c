@@ -167,9 +167,11 @@ static void wait_for_event(struct machine *m)
     poll_fds(m, next == TIMER_NEVER ? MAX_SLEEP_NS : timers__host_delay(&m->timers, next));
 }
 
-/* Instructions per engine call. Timers fire between slices, so a slice
- * bounds the interrupt latency: at the interpreter's tens of millions of
- * instructions per second, 16384 instructions are a few hundred µs. */
+/* Instructions per engine call at most. Timers fire between slices; a
+ * slice also ends at the next timer deadline (timers__slice_begin), and
+ * the loop polls the host fds between slices: at the interpreter's tens
+ * of millions of instructions per second, 16384 instructions are a few
+ * hundred µs. */
 #define RUN_SLICE 16384
 
 int machine__run(struct machine *m)
@@ -177,8 +179,7 @@ int machine__run(struct machine *m)
     while (m->stop == STOP_NONE) {
         stats.timer_fires += timers__run(&m->timers);
         if (!m->cpu.halted || event_pending(m)) {
-            timers__slice_begin(&m->timers, &m->cpu.icount);
-            m->engine->run(m, RUN_SLICE);
+            m->engine->run(m, timers__slice_begin(&m->timers, &m->cpu.icount, RUN_SLICE));
             timers__slice_end(&m->timers);
             poll_fds_running(m);
             continue;

@@ -61,9 +61,15 @@ static uint64_t from_icount(const struct timers *q, uint64_t host)
 
 uint64_t timers__now(struct timers *q)
 {
+    if (q->raw)
+        return q->manual_now;
     uint64_t host = timers__host_now(q);
     bool counting = q->icount && q->slice_rate;
     uint64_t g = counting ? from_icount(q, host) : linear(q, host);
+
+    /* Between slices, time stops at a deadline until it has fired. */
+    if (!q->icount && g > timers__next(q))
+        g = timers__next(q) > q->last ? timers__next(q) : q->last;
 
     if (q->hold_while && g >= q->hold_at) {
         if (q->hold_while(q->hold_opaque)) {
@@ -92,7 +98,7 @@ void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), vo
     q->hold_opaque = opaque;
 }
 
-void timers__slice_begin(struct timers *q, const uint64_t *icount)
+uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t max)
 {
     uint64_t now = timers__now(q);
     q->slice_host = timers__host_now(q);
@@ -101,6 +107,13 @@ void timers__slice_begin(struct timers *q, const uint64_t *icount)
     /* Behind the host: 3/2 speed, as between slices. */
     q->slice_rate = now < q->slice_host ? q->ns_per_kinsn * 3 / 2 : q->ns_per_kinsn;
     q->icount = icount;
+
+    /* End the slice at the next deadline, so timers fire on time. */
+    uint64_t next = timers__next(q);
+    if (!q->slice_rate || next == TIMER_NEVER)
+        return max;
+    unsigned __int128 n = (unsigned __int128)(next > now ? next - now : 0) * 1024 / q->slice_rate;
+    return n < max ? (n ? (uint64_t)n : 1) : max;
 }
 
 /* Learn the guest's speed from the slice that ended: the fastest recent
@@ -174,13 +187,19 @@ uint64_t timers__next(const struct timers *q)
     return q->head ? q->head->deadline : TIMER_NEVER;
 }
 
+/* A bound on the callbacks of one run, against a device that keeps
+ * re-arming in the past. */
+#define MAX_FIRES_PER_RUN 256
+
 unsigned timers__run(struct timers *q)
 {
     unsigned n = 0;
-    uint64_t now = timers__now(q);
 
-    while (q->head && q->head->deadline <= now) {
+    while (q->head && n < MAX_FIRES_PER_RUN) {
+        uint64_t now = timers__now(q); /* moves on as deadlines fire */
         struct timer *t = q->head;
+        if (t->deadline > now)
+            break;
         q->head = t->next;
         t->next = NULL;
         t->armed = false;
@@ -191,12 +210,19 @@ unsigned timers__run(struct timers *q)
     return n;
 }
 
-void timers__set_manual(struct timers *q, uint64_t now)
+void timers__set_manual_host(struct timers *q, uint64_t now)
 {
     q->manual = true;
+    q->raw = false;
     q->manual_now = now;
     q->last = 0;
     anchor(q, now, now);
+}
+
+void timers__set_manual(struct timers *q, uint64_t now)
+{
+    timers__set_manual_host(q, now);
+    q->raw = true;
 }
 
 void timers__advance(struct timers *q, uint64_t ns)

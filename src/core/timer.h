@@ -25,6 +25,10 @@
  *   disabled, or late) may hold guest time just short of its next
  *   interrupt (timers__hold), so a periodic tick is delayed, not lost.
  *
+ * - Between slices guest time does not pass a deadline before its timer
+ *   has fired (slices end at the next deadline), so a late host delivers
+ *   each periodic tick in turn rather than jumping over some.
+ *
  * Guest time is never ahead of the host and never more than
  * TIMERS_MAX_LAG behind it (beyond that it moves at host speed, that far
  * behind); when behind, it runs at 3/2 speed until it is back on the host
@@ -58,6 +62,7 @@ struct timer {
 struct timers {
     struct timer *head; /* armed timers, sorted by deadline */
     bool manual;        /* tests: the host clock is manual_now */
+    bool raw;           /* tests: guest time is manual_now, no policy */
     uint64_t manual_now;
     /* Between slices: guest time = base_guest + (host - base_host) * (3/2
      * if catching_up, else 1). During a slice: slice_guest + instructions
@@ -89,8 +94,9 @@ uint64_t timers__host_delay(struct timers *q, uint64_t deadline);
  * replaces any earlier hold. still NULL removes the hold. */
 void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), void *opaque);
 /* Around a slice of guest code: from begin to end, guest time follows
- * *icount, the CPU's count of retired instructions. */
-void timers__slice_begin(struct timers *q, const uint64_t *icount);
+ * *icount, the CPU's count of retired instructions. Returns how many
+ * instructions to run (at most max): as many as reach the next deadline. */
+uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t max);
 void timers__slice_end(struct timers *q);
 
 /* Bind t to q with its callback. t starts disarmed. */
@@ -105,10 +111,14 @@ uint64_t timers__next(const struct timers *q);
  * many fired. */
 unsigned timers__run(struct timers *q);
 
-/* Tests: put q on a manual host clock that reads now. */
+/* Device tests: guest time is a manual clock that reads now, exactly
+ * (none of the policy above). */
 void timers__set_manual(struct timers *q, uint64_t now);
+/* Clock tests: the host clock is manual and reads now; guest time
+ * follows it by the policy above. */
+void timers__set_manual_host(struct timers *q, uint64_t now);
 /* Tests: move the manual clock forward by ns, stopping at each deadline
- * on the way so every timer fires exactly on time (no hold may be set). */
+ * on the way so every timer fires exactly on time. */
 void timers__advance(struct timers *q, uint64_t ns);
 
 #endif

@@ -171,6 +171,11 @@ static uint32_t insn_breakpoints(const struct cpu *cpu)
     return bp_hits(cpu, cpu->seg[S_CS].base + cpu->eip, 1, BP_EXEC, BP_EXEC);
 }
 
+bool bp__data_page(const struct cpu *cpu, uint32_t page)
+{
+    return (cpu->dr[7] & DR7_ENABLES) && bp_hits(cpu, page, 0x1000, BP_RDWR, BP_WRITE);
+}
+
 void bp__data_access(struct cpu *cpu, uint32_t lin, int size, bool write)
 {
     if (cpu->dr[7] & DR7_ENABLES)

@@ -228,6 +228,9 @@ void exc__debug_trap(struct cpu *cpu, uint32_t dr6_bits);
  * lin is the access's linear address; reads match R/W=11 only. */
 void bp__data_access(struct cpu *cpu, uint32_t lin, int size, bool write);
 void bp__io_access(struct cpu *cpu, uint16_t port, int size);
+/* Whether an enabled data breakpoint covers part of the 4 KiB linear page
+ * (the TLB then withholds the page's fast-path rights, mmu.c). */
+bool bp__data_page(const struct cpu *cpu, uint32_t page);
 
 enum task_reason { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
 /* Switch to the task whose TSS descriptor (or task gate target) is sel

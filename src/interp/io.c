@@ -28,16 +28,31 @@ void io__check(struct cpu *cpu, uint16_t port, int size)
         cpu__raise_err(cpu, EXC_GP, 0);
 }
 
+/* The device access of IN/OUT/INS/OUTS, reported to the I/O breakpoints
+ * (a trap after the instruction or the iteration: SDM vol. 3, 17.2.4). */
+static uint32_t io__read(struct cpu *cpu, uint16_t port, int size)
+{
+    uint32_t v = machine__io_read(cpu->m, port, size);
+    bp__io_access(cpu, port, size);
+    return v;
+}
+
+static void io__write(struct cpu *cpu, uint16_t port, int size, uint32_t v)
+{
+    machine__io_write(cpu->m, port, v & size_mask(size), size);
+    bp__io_access(cpu, port, size);
+}
+
 static uint32_t io__in(struct cpu *cpu, uint16_t port, int size)
 {
     io__check(cpu, port, size);
-    return machine__io_read(cpu->m, port, size);
+    return io__read(cpu, port, size);
 }
 
 static void io__out(struct cpu *cpu, uint16_t port, int size, uint32_t v)
 {
     io__check(cpu, port, size);
-    machine__io_write(cpu->m, port, v & size_mask(size), size);
+    io__write(cpu, port, size, v);
 }
 
 /* E4/E5/EC/ED: IN AL/eAX, imm8 or DX. */
@@ -87,17 +102,19 @@ static void op_ins_outs(struct cpu *cpu, struct insn *in)
     for (int i = 0; i < n; i++) {
         if (is_out) {
             uint32_t v = vmem_read(cpu, in->seg, reg_get(cpu, R_ESI, as), size);
-            machine__io_write(cpu->m, port, v, size);
+            io__write(cpu, port, size, v);
             io__step(cpu, R_ESI, as, size);
         } else {
             uint32_t di = reg_get(cpu, R_EDI, as);
             vmem_check_write(cpu, S_ES, di, size);
             vmem_check_align(cpu, S_ES, di, size);
-            vmem_write(cpu, S_ES, di, size, machine__io_read(cpu->m, port, size));
+            vmem_write(cpu, S_ES, di, size, io__read(cpu, port, size));
             io__step(cpu, R_EDI, as, size);
         }
         if (in->rep)
             reg_set(cpu, R_ECX, as, reg_get(cpu, R_ECX, as) - 1);
+        if (cpu->db_hits)
+            break; /* a breakpoint traps between iterations */
     }
     if (in->rep && reg_get(cpu, R_ECX, as) != 0)
         cpu->eip = cpu->insn_eip;

@@ -137,18 +137,19 @@ static void lin__access(struct cpu *cpu, uint32_t lin, void *buf, uint32_t len,
 
 /* ---- accesses through a segment ----------------------------------------- */
 
-static uint32_t mem__read_seg(struct cpu *cpu, const struct mem_seg *s, uint32_t off, int size)
+/* Move len bytes between buf and seg:off with every check, and report the
+ * access to the data breakpoints (a trap after it: SDM vol. 3, 17.3.1.2).
+ * Pages a breakpoint covers never take the inline paths (mmu.c). */
+static void seg__access(struct cpu *cpu, int seg, uint32_t off, void *buf, uint32_t len,
+                        bool write, uint32_t ac_mask)
 {
-    uint32_t v = 0;
-    mem__seg_check(cpu, s, off, size, false);
-    lin__access(cpu, s->c->base + off, &v, size, false, s->user, size - 1);
-    return v;
-}
+    struct mem_seg s = mem__seg(cpu, seg);
+    uint32_t lin = s.c->base + off;
 
-static void mem__write_seg(struct cpu *cpu, const struct mem_seg *s, uint32_t off, int size, uint32_t v)
-{
-    mem__seg_check(cpu, s, off, size, true);
-    lin__access(cpu, s->c->base + off, &v, size, true, s->user, size - 1);
+    mem__seg_check(cpu, &s, off, len, write);
+    lin__access(cpu, lin, buf, len, write, s.user, ac_mask);
+    if (unlikely(cpu->dr[7] & 0xff))
+        bp__data_access(cpu, lin, (int)len, write);
 }
 
 /* The inline path's segment test: a present expand-up data segment with
@@ -161,14 +162,14 @@ static inline bool seg__fast(const struct seg_cache *c, uint32_t off, int size, 
 
 static __attribute__((noinline)) uint32_t vmem__read_slow(struct cpu *cpu, int seg, uint32_t off, int size)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
-    return mem__read_seg(cpu, &s, off, size);
+    uint32_t v = 0;
+    seg__access(cpu, seg, off, &v, size, false, size - 1);
+    return v;
 }
 
 static __attribute__((noinline)) void vmem__write_slow(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
-    mem__write_seg(cpu, &s, off, size, v);
+    seg__access(cpu, seg, off, &v, size, true, size - 1);
 }
 
 uint32_t vmem_read(struct cpu *cpu, int seg, uint32_t off, int size)
@@ -201,38 +202,28 @@ void vmem_write(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
 
 uint64_t vmem_read64(struct cpu *cpu, int seg, uint32_t off)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
     uint64_t v = 0;
-    mem__seg_check(cpu, &s, off, 8, false);
-    lin__access(cpu, s.c->base + off, &v, 8, false, s.user, 7);
+    seg__access(cpu, seg, off, &v, 8, false, 7);
     return v;
 }
 
 void vmem_write64(struct cpu *cpu, int seg, uint32_t off, uint64_t v)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
-    mem__seg_check(cpu, &s, off, 8, true);
-    lin__access(cpu, s.c->base + off, &v, 8, true, s.user, 7);
+    seg__access(cpu, seg, off, &v, 8, true, 7);
 }
 
 /* Block moves (x87 state, descriptor-table pointers, FXSAVE images):
  * segment and paging checks, no alignment check. */
 void vmem_read_bytes(struct cpu *cpu, int seg, uint32_t off, void *dst, uint32_t len)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
-    if (len == 0)
-        return;
-    mem__seg_check(cpu, &s, off, len, false);
-    lin__access(cpu, s.c->base + off, dst, len, false, s.user, 0);
+    if (len != 0)
+        seg__access(cpu, seg, off, dst, len, false, 0);
 }
 
 void vmem_write_bytes(struct cpu *cpu, int seg, uint32_t off, const void *src, uint32_t len)
 {
-    struct mem_seg s = mem__seg(cpu, seg);
-    if (len == 0)
-        return;
-    mem__seg_check(cpu, &s, off, len, true);
-    lin__access(cpu, s.c->base + off, (void *)src, len, true, s.user, 0);
+    if (len != 0)
+        seg__access(cpu, seg, off, (void *)src, len, true, 0);
 }
 
 void vmem_check_write(struct cpu *cpu, int seg, uint32_t off, uint32_t len)

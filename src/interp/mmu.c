@@ -106,7 +106,7 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     uint32_t page = lin & ~0xfffu;
     unsigned need = tlb__perm(user, write);
 
-    if (e->lin_page == page && (e->perm & need))
+    if (e->lin_page == page && (e->rights & need))
         return e;
 
     uint32_t phys_page = page;
@@ -119,7 +119,10 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     e->lin_page = page;
     e->phys_page = phys_page;
     e->host = phys__host(cpu->m, phys_page, 0x1000);
-    e->perm = perm;
+    e->rights = perm;
+    e->perm = e->host ? perm : 0;
+    if (unlikely(cpu->dr[7] & 0xff) && bp__data_page(cpu, page))
+        e->perm = 0;
     e->global = global;
     return e;
 }

@@ -70,8 +70,8 @@ static void op_mov_from_dr(struct cpu *cpu, struct insn *in)
     cpu->gpr[in->rm] = v;
 }
 
-/* 0F 23: MOV DRn, r32. bt86 stores DR0-3/DR7 but has no breakpoint
- * hardware: breakpoints do not fire. */
+/* 0F 23: MOV DRn, r32. A new DR0-3 or DR7 flushes the TLB, whose entries
+ * withhold fast-path rights from pages under data breakpoints (mmu.c). */
 static void op_mov_to_dr(struct cpu *cpu, struct insn *in)
 {
     int n = dr__number(cpu, in);
@@ -81,6 +81,8 @@ static void op_mov_to_dr(struct cpu *cpu, struct insn *in)
     else if (n == 7)
         v = (v | DR7_FIXED1) & ~DR7_ZERO;
     cpu->dr[n] = v;
+    if (n < 4 || n == 7)
+        tlb__flush(cpu, true);
 }
 
 /* 0F 06: CLTS. */
