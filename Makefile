@@ -33,9 +33,12 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench: build guest
+# Every benchmark: the interpreter loop's instruction rate, then the guest
+# benchmarks and boot time natively, under each engine and under QEMU
+# (benchmarks/run.py writes docs/benchmarks.md; BENCH_ARGS=--quick for a short run).
+bench: build
 	sh benchmarks/run.sh $(BUILD)
-	sh benchmarks/boot-linux.sh $(BUILD)
+	python3 benchmarks/run.py --build $(BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

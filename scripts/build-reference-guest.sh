@@ -17,9 +17,14 @@
 # (ttyS0 with console=ttyS0) and powers off when that shell exits. The
 # parameter name has no dot, so the kernel hands it to init as an
 # environment variable; the quotes keep its spaces; it cannot contain '"'.
+#
+# Optional: BT86_GUEST_BENCH=DIR copies DIR's files into the initramfs's
+# /bench (benchmarks/run.py's programs); the work is redone when one of them
+# is newer than the initramfs.
 set -eu
 
 OUT=${1:-build/guest}
+BENCH=${BT86_GUEST_BENCH:-}
 SCRIPT=$0
 KERNEL_META=linux-image-686:i386
 BUSYBOX=busybox-static:i386
@@ -28,7 +33,8 @@ say() { echo "build-reference-guest: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 if [ -f "$OUT/bzImage" ] && [ -f "$OUT/initramfs.cpio.gz" ] &&
-   [ "$OUT/bzImage" -nt "$SCRIPT" ] && [ "$OUT/initramfs.cpio.gz" -nt "$SCRIPT" ]; then
+   [ "$OUT/bzImage" -nt "$SCRIPT" ] && [ "$OUT/initramfs.cpio.gz" -nt "$SCRIPT" ] &&
+   { [ -z "$BENCH" ] || [ -z "$(find "$BENCH" -newer "$OUT/initramfs.cpio.gz")" ]; }; then
     exit 0
 fi
 
@@ -92,6 +98,7 @@ mkdir -p "$R/bin" "$R/sbin" "$R/usr/bin" "$R/usr/sbin" "$R/proc" "$R/sys" "$R/de
          "$R/tmp" "$R/root" "$R/etc"
 cp "$TMP/busybox/bin/busybox" "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
+[ -z "$BENCH" ] || { mkdir -p "$R/bench" && cp "$BENCH"/* "$R/bench/"; }
 # The applet list comes from busybox itself when the host can run i386
 # binaries (an amd64 Debian kernel can); otherwise /init installs the links
 # at boot.

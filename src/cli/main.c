@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/demo.h"
 #include "cli/options.h"
 #include "cli/terminal.h"
 #include "core/engine.h"
@@ -254,6 +255,8 @@ int main(int argc, char **argv)
     const struct engine *engine = NULL;
     char err[512];
 
+    if (argc > 1 && strcmp(argv[1], "demo") == 0)
+        return demo__main(argc - 1, argv + 1);
     if (options__parse(&o, argc, argv, err, sizeof(err))) {
         fprintf(stderr, "bt86: %s\n", err);
         return EXIT_USAGE;

@@ -55,6 +55,9 @@ struct machine {
     volatile bool intr_line;
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
+    /* The controller's request latch for IRQ irq (IRR): true from the
+     * request until the CPU acknowledges it. NULL without a controller. */
+    bool (*irq_requested)(void *opaque, int irq);
 
     /* Guest time and device deadlines; host fds the run loop waits on. */
     struct timers timers;

@@ -19,7 +19,19 @@
     X(unimplemented, "unimplemented instructions (#UD raised)")           \
     X(timer_fires, "device timer callbacks fired")                        \
     X(halt_sleeps, "host sleeps of a halted guest (ppoll)")               \
-    X(pit_missed, "PIT channel 0 edges the host was late for (re-sent)")
+    X(pit_missed, "PIT channel 0 edges the host was late for (re-sent)") \
+    X(trap_native_runs, "trap: native runs of guest code (signal round trips)") \
+    X(trap_emulated, "trap: faulting guest instructions run by the interpreter") \
+    X(trap_page_maps, "trap: guest pages mirrored into the host") \
+    X(trap_syscalls, "trap: guest INT 0x80/SYSCALL stopped by seccomp") \
+    X(trap_timer_exits, "trap: native runs ended by the host timer") \
+    X(trap_interp_insns, "trap: instructions interpreted (guest not runnable natively)") \
+    X(insns_bt, "guest instructions executed as translated code")        \
+    X(insns_fallback, "instructions bt handed to the interpreter")        \
+    X(blocks_translated, "guest blocks translated (bt)")                  \
+    X(blocks_stale, "translations whose guest bytes had changed (bt)")    \
+    X(cache_flushes, "code cache flushes (bt)")                          \
+    X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)")
 
 struct stats {
 #define X(n, d) uint64_t n;

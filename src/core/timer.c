@@ -98,27 +98,40 @@ void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), vo
     q->hold_opaque = opaque;
 }
 
+/* Instructions per slice while a hold stops guest time. */
+#define HELD_SLICE 1024
+/* How far behind the host guest time runs at twice the guest's speed. */
+#define CATCHUP_NS 50000000u
+
 uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t max)
 {
     uint64_t now = timers__now(q);
     q->slice_host = timers__host_now(q);
     q->slice_guest = now;
     q->slice_icount = *icount;
-    /* Behind the host: 3/2 speed, as between slices. */
-    q->slice_rate = now < q->slice_host ? q->ns_per_kinsn * 3 / 2 : q->ns_per_kinsn;
+    /* Behind the host: faster, the more behind (twice as fast CATCHUP_NS
+     * behind, at most three times). */
+    uint64_t lag = q->slice_host - now;
+    if (lag > TIMERS_MAX_LAG)
+        lag = TIMERS_MAX_LAG;
+    q->slice_rate = q->ns_per_kinsn + (uint64_t)((unsigned __int128)q->ns_per_kinsn * lag / CATCHUP_NS);
     q->icount = icount;
 
-    /* End the slice at the next deadline, so timers fire on time. */
+    /* End the slice at the next deadline, so timers fire on time; while
+     * a hold stops time, in short slices, so the hold is looked at. */
     uint64_t next = timers__next(q);
+    if (q->clamped)
+        return max < HELD_SLICE ? max : HELD_SLICE;
     if (!q->slice_rate || next == TIMER_NEVER)
         return max;
     unsigned __int128 n = (unsigned __int128)(next > now ? next - now : 0) * 1024 / q->slice_rate;
     return n < max ? (n ? (uint64_t)n : 1) : max;
 }
 
-/* Learn the guest's speed from the slice that ended: the fastest recent
- * slices count (a descheduled one only looks slow), drifting slowly
- * towards slower ones so that heavier code is followed too. */
+/* Learn the guest's speed, host ns per instruction, from the slice that
+ * ended: a moving average, over the time the host gave bt86 too, so that
+ * guest time keeps up with the host on average; one slice that the host
+ * descheduled moves it by a bounded step. */
 static void learn_speed(struct timers *q, uint64_t host)
 {
     uint64_t n = *q->icount - q->slice_icount;
@@ -126,10 +139,15 @@ static void learn_speed(struct timers *q, uint64_t host)
         return;
     uint64_t measured = (host - q->slice_host) * 1024 / n;
     uint64_t est = q->ns_per_kinsn;
-    if (!est || measured < est)
+    if (!est) {
         q->ns_per_kinsn = measured ? measured : 1;
-    else
-        q->ns_per_kinsn = est + (measured - est < est / 64 ? measured - est : est / 64 + 1);
+        return;
+    }
+    if (measured > 4 * est)
+        measured = 4 * est;
+    q->ns_per_kinsn = measured > est ? est + (measured - est) / 8 : est - (est - measured) / 8;
+    if (!q->ns_per_kinsn)
+        q->ns_per_kinsn = 1;
 }
 
 void timers__slice_end(struct timers *q)

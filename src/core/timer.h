@@ -14,9 +14,8 @@
  * ticks piling up unseen.
  *
  * - While the engine runs a slice of guest code, guest time advances with
- *   the instructions retired, at the speed the guest had in its fastest
- *   recent slices (timers__slice_begin/end), re-synchronised with the
- *   host between slices. So a loop that reads the TSC and the PIT sees
+ *   the instructions retired, at the guest's recent average speed
+ *   (timers__slice_begin/end), faster when behind the host. So a loop that reads the TSC and the PIT sees
  *   each iteration take the same time even when the host deschedules
  *   bt86 in the middle of it (Linux calibrates the TSC against the PIT
  *   like that, with interrupts off, and later checks one against the
@@ -31,8 +30,9 @@
  *
  * Guest time is never ahead of the host and never more than
  * TIMERS_MAX_LAG behind it (beyond that it moves at host speed, that far
- * behind); when behind, it runs at 3/2 speed until it is back on the host
- * clock, so over seconds guest time keeps host time.
+ * behind); when behind, it runs faster (3/2 of host speed between
+ * slices, up to 3 times the guest's speed in slices) until it is back on
+ * the host clock, so over seconds guest time keeps host time.
  *
  * Tests put a queue on a manual host clock that only moves when they say
  * so. A zero-filled struct timers is a valid, empty queue on the host

@@ -67,6 +67,8 @@ struct pit_channel {
     uint64_t synced;      /* edges up to this tick have been delivered */
     bool edge_seen;       /* a rising edge not yet driven onto irq */
     uint32_t backlog;     /* missed periodic edges still to re-send */
+    bool hold_started;    /* the CPU reached the held edge with IF clear... */
+    uint64_t hold_icount; /* ...at this instruction count */
     uint64_t catchup_at;  /* tick of the next re-sent edge */
     bool driven;          /* the level last driven onto irq */
 };
@@ -222,13 +224,37 @@ static void apply_pending(struct pit_channel *c, uint64_t t)
     c->pending = false;
 }
 
-/* The hold's condition: the CPU has not taken the interrupt request
- * (the PIT cannot see the PIC: any untaken request holds, which happens
- * only while the guest runs with interrupts disabled). */
+/* Instructions a CPU with interrupts disabled may run at an edge before
+ * the edge comes anyway: enough for a read of the clocks, short enough
+ * that a delay loop with interrupts off hardly notices. */
+#define IRQ_OFF_HOLD_INSNS 4096
+
+/*
+ * The hold's condition, at the next edge: the interrupt controller still
+ * has the last tick latched (or, without one, the CPU has an interrupt
+ * request pending), or the CPU runs with interrupts disabled, for a
+ * little while. The latter keeps an edge from falling inside a short
+ * interrupts-off read of the PIT and the TSC (Linux's clocksource
+ * watchdog reads the PIT clocksource, jiffies plus the count, with
+ * interrupts off): at the interpreter's speed such a window lasts 20-50
+ * times longer in guest time than on hardware, and an edge inside it
+ * makes the count wrap before jiffies moves.
+ */
 static bool tick_waiting(void *opaque)
 {
-    struct machine *m = opaque;
-    return m->intr_line;
+    struct pit_channel *c = opaque;
+    const struct machine *m = c->m;
+    const struct cpu *cpu = &m->cpu;
+
+    if (m->irq_requested ? m->irq_requested(m->intr_opaque, c->irq.irq) : m->intr_line)
+        return true;
+    if (cpu->eflags & F_IF)
+        return false;
+    if (!c->hold_started) {
+        c->hold_started = true;
+        c->hold_icount = cpu->icount;
+    }
+    return cpu->icount - c->hold_icount < IRQ_OFF_HOLD_INSNS;
 }
 
 /* Keep guest time short of the next pulse while this one has not been
@@ -240,10 +266,11 @@ static void hold_for_tick(struct pit_channel *c, uint64_t t)
         next = c->load + ((t - c->load) / c->n + 1) * c->n;
     if (c->backlog && c->catchup_at < next)
         next = c->catchup_at;
+    c->hold_started = false;
     if (next == NEVER)
         timers__hold(c->timer.q, TIMER_NEVER, NULL, NULL);
     else
-        timers__hold(c->timer.q, ticks_to_ns(next), tick_waiting, c->m);
+        timers__hold(c->timer.q, ticks_to_ns(next), tick_waiting, c);
 }
 
 /* A rising edge on the listener's line. */

@@ -153,6 +153,12 @@ static int chip_ack(struct pic_chip *c, bool master)
     return ir;
 }
 
+static bool irq_requested(void *opaque, int irq)
+{
+    struct i8259 *p = opaque;
+    return p->chip[irq >> 3].irr & (1u << (irq & 7));
+}
+
 static int intr_ack(void *opaque)
 {
     struct i8259 *p = opaque;
@@ -363,6 +369,7 @@ int i8259__init(struct machine *m, struct i8259 **out)
         return err;
     }
     m->intr_ack = intr_ack;
+    m->irq_requested = irq_requested;
     m->intr_opaque = p;
     m->intr_line = false;
     if (out)
@@ -374,6 +381,7 @@ void i8259__destroy(struct i8259 *p)
 {
     if (p->m->intr_opaque == p) {
         p->m->intr_ack = NULL;
+        p->m->irq_requested = NULL;
         p->m->intr_opaque = NULL;
         p->m->intr_line = false;
     }

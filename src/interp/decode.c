@@ -3,6 +3,7 @@
  * a cache of decoded instructions verified against the code bytes. */
 #include <string.h>
 
+#include "core/machine.h"
 #include "interp/decode_cache.h"
 #include "interp/decode_table.h"
 #include "interp/internal.h"
@@ -18,12 +19,14 @@
  * only for bytes the instruction really uses) and the 15-byte limit is
  * enforced (#GP(0), SDM vol. 2, 2.3.11).
  *
- * Fast-path results are kept in a direct-mapped cache keyed by the host
+ * Fast-path results are kept in a direct-mapped cache indexed by the host
  * address of the bytes. A hit requires the same default size and the same
  * bytes (compared on every use, so self-modifying code and remapped pages
  * need no invalidation); the effective address is kept as a recipe
  * (base, index, scale, displacement) and evaluated with the current
- * registers.
+ * registers (decode_cache.h). This second level backs the first, indexed
+ * by linear address, which trusts write protection instead of comparing
+ * bytes (code_wp.c): a first-level flush costs a refill from here.
  */
 #define FAST_PREFIXES 3
 
@@ -256,9 +259,9 @@ const uint64_t decode__mask1[16] = {
     MASKS(1), MASKS(2), MASKS(3), MASKS(4), MASKS(5), MASKS(6), MASKS(7), MASKS(8),
 };
 
-/* Miss: decode from the window and remember the result. Returns NULL
- * when the instruction needs the slow path. */
-static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w, bool code32)
+/* Second-level miss: decode from the window and remember the result.
+ * Returns NULL when the instruction needs the slow path. */
+static struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w, bool code32)
 {
     struct dcache_entry *e = dcache_slot(w);
     struct fetch f = { .cpu = cpu, .bytes = w, .start = cpu->eip };
@@ -270,34 +273,57 @@ static const struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w,
     memcpy(&e->b1, w + 7, 8);
     e->b0 &= decode__mask0[in.len];
     e->b1 &= decode__mask1[in.len];
-    e->tag = dcache_tag(w, code32);
+    e->disp = r.disp;
+    e->key = ea_pack(&r) | dcache_mode(code32);
     e->in = in;
-    e->in.ea = r.disp;
-    e->in.next_eip = ea_pack(&r);
     return e;
 }
 
 /* ---- entry point ---------------------------------------------------- */
 
-/* Everything but a cache hit: fill the cache from the window, or decode
- * byte by byte. */
-void decode__miss(struct cpu *cpu, struct insn *in, const uint8_t *w, bool code32)
+struct l1_entry decode__l1[L1_SIZE];
+
+/* The second level, checked against the bytes, then (with fill_l1) the
+ * first level filled; or a decode byte by byte into *scratch. */
+static struct insn *decode__l2(struct cpu *cpu, struct insn *scratch, bool code32, bool fill_l1)
 {
     uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
-    const struct dcache_entry *e = w ? dcache_fill(cpu, w, code32) : NULL;
-    if (e) {
-        insn_from_cache(cpu, in, e, ip_mask);
-        return;
+    const uint8_t *w = fetch_window(cpu, cpu->eip, ip_mask);
+    struct dcache_entry *d = NULL;
+    if (w) {
+        d = dcache_slot(w);
+        if (!dcache_match(d, w, code32))
+            d = dcache_fill(cpu, w, code32);
+    }
+    if (d) {
+        uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
+        if (!fill_l1 || !code_wp__mark(cpu, (uint32_t)(w - cpu->m->ram.host), d->in.len))
+            return insn_from_cache(cpu, &d->in, d->key, d->disp, ip_mask);
+        struct l1_entry *e = l1_slot(lin);
+        e->tag = l1_tag(cpu, lin, code32);
+        e->disp = d->disp;
+        e->key = d->key;
+        e->in = d->in;
+        return insn_from_cache(cpu, &e->in, e->key, e->disp, ip_mask);
     }
     struct fetch f = { .cpu = cpu, .start = cpu->eip };
     struct ea_recipe r;
     f.bytes = f.buf;
-    decode_body(cpu, in, &r, &f, code32 ? 4 : 2, false);
-    in->ea = ea_eval(ea_pack(&r), r.disp, cpu->gpr);
-    in->next_eip = (f.start + in->len) & ip_mask;
+    decode_body(cpu, scratch, &r, &f, code32 ? 4 : 2, false);
+    scratch->ea = ea_eval(ea_pack(&r), r.disp, cpu->gpr);
+    scratch->next_eip = (f.start + scratch->len) & ip_mask;
+    return scratch;
 }
 
+struct insn *decode__miss(struct cpu *cpu, struct insn *scratch, bool code32)
+{
+    return decode__l2(cpu, scratch, code32, true);
+}
+
+/* Outside the engine loop (-d in_asm, tests) RAM may have changed behind
+ * code_wp's back: only the second level, which checks the bytes, serves. */
 void decode__insn(struct cpu *cpu, struct insn *in)
 {
-    decode__insn_inline(cpu, in);
+    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
+    *in = *decode__l2(cpu, in, code32, false);
 }

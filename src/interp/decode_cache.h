@@ -1,6 +1,7 @@
-/* decode_cache.h - the decoded-instruction cache and the decoder's inline
- * hit path, shared by decode.c and the dispatch loop (see decode.c for the
- * design). */
+/* decode_cache.h - the decoded-instruction caches and the decoder's inline
+ * hit path, shared by decode.c and the dispatch loop: a first level by
+ * linear address (exact through code_wp.c) over a second level by host
+ * address (exact by comparing the bytes, see decode.c). */
 #ifndef BT86_INTERP_DECODE_CACHE_H
 #define BT86_INTERP_DECODE_CACHE_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "interp/code_wp.h"
 #include "interp/internal.h"
 
 #define MAX_INSN_LEN 15
@@ -37,7 +39,8 @@ static inline uint32_t ea_eval(uint32_t packed, uint32_t disp, const uint32_t *g
     return packed & 0x400 ? ea & 0xffff : ea;
 }
 
-/* Host pointer to the instruction's 15-byte window, or NULL. */
+/* Host pointer to the instruction's 15-byte window, or NULL. TLB entries
+ * of MMIO pages grant no fast-path rights (mmu.c). */
 static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint32_t ip_mask)
 {
     const struct seg_cache *cs = &cpu->seg[S_CS];
@@ -48,20 +51,25 @@ static inline const uint8_t *fetch_window(struct cpu *cpu, uint32_t start, uint3
         return NULL;
     const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
-    if (e->lin_page == (lin & ~0xfffu) && (e->perm & need) && e->host)
+    if (e->lin_page == (lin & ~0xfffu) && (e->perm & need))
         return e->host + (lin & 0xfff);
     return NULL;
 }
 
 #define DCACHE_SIZE 4096
 
-/* One cache line per entry. In the cached copy of the instruction, ea
- * holds the displacement and next_eip the packed recipe (both are
- * recomputed on every use). */
+/* One cache line per entry, found by the host address of the bytes. A
+ * decoded instruction depends only on its bytes and on the default size,
+ * so an entry whose first len bytes and default size match is the
+ * decoding of the bytes at hand, wherever they are (self-modifying code
+ * and remapped pages need no invalidation). The handler receives in
+ * itself, with ea and next_eip filled for this execution. */
 struct __attribute__((aligned(64))) dcache_entry {
-    uintptr_t tag;        /* dcache_tag() of the bytes' host address and
-                           * the default size; 0 when empty */
     uint64_t b0, b1;      /* bytes 0-7 and 7-14, masked to the length */
+    uint32_t disp;        /* displacement of the effective address */
+    uint32_t key;         /* bits 0-10 the packed recipe (ea_pack), bits
+                           * 16-23 the default size mode (dcache_mode);
+                           * 0 when empty */
     struct insn in;
 };
 _Static_assert(sizeof(struct dcache_entry) == 64, "a decode cache entry is one cache line");
@@ -70,9 +78,10 @@ extern struct dcache_entry decode__cache[DCACHE_SIZE];
 /* Masks of the bytes of a len-byte instruction in b0 and b1. */
 extern const uint64_t decode__mask0[16], decode__mask1[16];
 
-static inline uintptr_t dcache_tag(const uint8_t *w, bool code32)
+/* The default-size mode in an entry's key: never 0. */
+static inline uint32_t dcache_mode(bool code32)
 {
-    return ((uintptr_t)w << 1) | code32;
+    return (1u + code32) << 16;
 }
 
 static inline struct dcache_entry *dcache_slot(const uint8_t *w)
@@ -84,7 +93,7 @@ static inline struct dcache_entry *dcache_slot(const uint8_t *w)
 static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, bool code32)
 {
     uint64_t x0, x1;
-    if (e->tag != dcache_tag(w, code32))
+    if ((e->key & 0xff0000u) != dcache_mode(code32))
         return false;
     memcpy(&x0, w, 8);
     memcpy(&x1, w + 7, 8);
@@ -92,37 +101,71 @@ static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, 
     return (((x0 ^ e->b0) & decode__mask0[len]) | ((x1 ^ e->b1) & decode__mask1[len])) == 0;
 }
 
-/* Everything but a cache hit: fill the cache from the window, or decode
- * byte by byte (decode.c). */
-void decode__miss(struct cpu *cpu, struct insn *in, const uint8_t *w, bool code32);
+/* ---- first level: by linear address, kept exact by write protection
+ * (code_wp.c) ------------------------------------------------------------ */
 
-/* A decoded instruction into in, with its effective address evaluated. */
-static inline void insn_from_cache(struct cpu *cpu, struct insn *in,
-                                   const struct dcache_entry *e, uint32_t ip_mask)
+#define L1_SIZE 4096
+
+struct __attribute__((aligned(64))) l1_entry {
+    uint64_t tag;  /* l1_tag() when filled, 0 when empty */
+    uint32_t disp; /* as in dcache_entry */
+    uint32_t key;
+    struct insn in;
+    uint64_t pad;
+};
+_Static_assert(sizeof(struct l1_entry) == 64, "a first-level entry is one cache line");
+
+extern struct l1_entry decode__l1[L1_SIZE];
+
+/* Linear EIP, default size, user or supervisor, generation. */
+static inline uint64_t l1_tag(const struct cpu *cpu, uint32_t lin, bool code32)
 {
-    *in = e->in;
-    if (in->is_mem)
-        in->ea = ea_eval(e->in.next_eip, e->in.ea, cpu->gpr);
-    in->next_eip = (cpu->eip + in->len) & ip_mask;
+    uint32_t ctx = code_wp__gen | (uint32_t)code32 << 1 | (cpu->cpl == 3);
+    return (uint64_t)ctx << 32 | lin;
 }
 
-static inline __attribute__((always_inline)) void
-decode__insn_inline(struct cpu *cpu, struct insn *in)
+static inline struct l1_entry *l1_slot(uint32_t lin)
+{
+    return &decode__l1[(lin ^ (lin >> 12)) & (L1_SIZE - 1)];
+}
+
+/* Everything but a first-level hit: the second level (filled from the
+ * window when it misses), then the first level is filled; or a decode
+ * byte by byte into *scratch (decode.c). Returns the decoded instruction. */
+struct insn *decode__miss(struct cpu *cpu, struct insn *scratch, bool code32);
+
+/* The cached instruction, with its effective address evaluated with the
+ * current registers and its next EIP. */
+static inline struct insn *insn_from_cache(struct cpu *cpu, struct insn *in, uint32_t key,
+                                           uint32_t disp, uint32_t ip_mask)
+{
+    if (in->is_mem)
+        in->ea = ea_eval(key, disp, cpu->gpr);
+    in->next_eip = (cpu->eip + in->len) & ip_mask;
+    return in;
+}
+
+/* The instruction at CS:EIP, decoded: a decode cache entry's, or *scratch
+ * when it is not cacheable. Valid until the next decode. */
+static inline __attribute__((always_inline)) struct insn *
+decode__insn_inline(struct cpu *cpu, struct insn *scratch)
 {
     /* Default operand and address size: CS.D in protected mode, 16 bits in
      * real and V86 mode (SDM vol. 1, 3.6). */
     bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
     uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
-    const uint8_t *w = fetch_window(cpu, cpu->eip, ip_mask);
+    const struct seg_cache *cs = &cpu->seg[S_CS];
+    uint32_t eip = cpu->eip;
+    uint32_t lin = cs->base + eip;
+    struct l1_entry *e = l1_slot(lin);
 
-    if (__builtin_expect(w != NULL, 1)) {
-        const struct dcache_entry *e = dcache_slot(w);
-        if (__builtin_expect(dcache_match(e, w, code32), 1)) {
-            insn_from_cache(cpu, in, e, ip_mask);
-            return;
-        }
-    }
-    decode__miss(cpu, in, w, code32);
+    /* The instruction must still lie within CS's limit (a reload of CS
+     * with the same base may have changed it). */
+    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
+    if (__builtin_expect(e->tag == l1_tag(cpu, lin, code32), 1)
+        && __builtin_expect((uint64_t)eip + e->in.len - 1 <= lim, 1))
+        return insn_from_cache(cpu, &e->in, e->key, e->disp, ip_mask);
+    return decode__miss(cpu, scratch, code32);
 }
 
 #endif

@@ -35,6 +35,7 @@ static void op_unimp(struct cpu *cpu, struct insn *in)
 
 void interp__init(void)
 {
+    code_wp__flush(); /* a new machine: nothing cached is its code */
     if (op_table_ready)
         return;
     ops_data__register();
@@ -56,14 +57,17 @@ void interp__init(void)
     op_table_ready = true;
 }
 
-/* Decode and execute the instruction at CS:EIP (decoded into *in). */
-static inline __attribute__((always_inline)) void exec_insn(struct cpu *cpu, struct insn *in)
+/* Decode and execute the instruction at CS:EIP (*scratch holds it when
+ * the decode cache cannot). Returns the decoded instruction. */
+static inline __attribute__((always_inline)) const struct insn *
+exec_insn(struct cpu *cpu, struct insn *scratch)
 {
     cpu->insn_eip = cpu->eip;
-    decode__insn_inline(cpu, in);
+    struct insn *in = decode__insn_inline(cpu, scratch);
     cpu->eip = in->next_eip;
     op_table[in->op](cpu, in);
     cpu->icount++;
+    return in;
 }
 
 int interp__exec_one(struct cpu *cpu)
@@ -74,6 +78,9 @@ int interp__exec_one(struct cpu *cpu)
     bool rf = (cpu->eflags & F_RF) != 0;
     struct insn in;
 
+    /* RAM may have been written from outside since the last instruction
+     * (code_wp.c). */
+    code_wp__flush();
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
         cpu->exc_jmp = saved;
@@ -226,13 +233,13 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
     }
 
     bool tf = (cpu->eflags & F_TF) != 0;
-    struct insn in;
+    struct insn scratch;
     cpu->insn_eip = cpu->eip; /* in_asm decodes: a fetch fault is this instruction's */
     if (log__on(LOG_cpu))
         log_cpu(cpu);
     if (log__on(LOG_in_asm))
         log_in_asm(cpu);
-    exec_insn(cpu, &in);
+    const struct insn *in = exec_insn(cpu, &scratch);
     if (shadow)
         cpu->inhibit_irq = false;
     /* RF is cleared once an instruction completes, except the one that
@@ -244,7 +251,7 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
      * MOV SS and POP SS hold them back until the next instruction has
      * executed (SDM vol. 3, 6.8.3); a single step then traps there with TF
      * still set, breakpoint hits stay pending in db_hits. STI does not. */
-    bool loads_ss = in.op == 0x17 || (in.op == 0x8e && in.reg == S_SS);
+    bool loads_ss = in->op == 0x17 || (in->op == 0x8e && in->reg == S_SS);
     uint32_t dr6 = (tf && !loads_ss ? DR6_BS : 0) | cpu->db_hits;
     if (dr6 && !loads_ss) {
         cpu->db_hits = 0;
@@ -292,6 +299,7 @@ uint64_t interp__run(struct machine *m, uint64_t budget)
     jmp_buf *saved = cpu->exc_jmp;
     uint64_t start = cpu->icount;
 
+    code_wp__flush(); /* as in interp__exec_one */
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
         /* An instruction (or an interrupt delivery) raised: the faulting

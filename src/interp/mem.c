@@ -7,6 +7,7 @@
 #include <assert.h>
 
 #include "core/machine.h"
+#include "interp/code_wp.h"
 
 /* ---- segment checks ---------------------------------------------------- */
 
@@ -104,6 +105,7 @@ static void span__write(struct cpu *cpu, const struct span *sp, const uint8_t *s
 {
     if (sp->host) {
         memcpy(sp->host, src, sp->len);
+        code_wp__write(sp->phys, sp->len);
         return;
     }
     for (uint32_t done = 0, n; done < sp->len; done += n) {
@@ -152,14 +154,6 @@ static void seg__access(struct cpu *cpu, int seg, uint32_t off, void *buf, uint3
         bp__data_access(cpu, lin, (int)len, write);
 }
 
-/* The inline path's segment test: a present expand-up data segment with
- * off..off+size-1 inside the limit. Everything else takes the slow path,
- * which checks from scratch. */
-static inline bool seg__fast(const struct seg_cache *c, uint32_t off, int size, uint32_t mask, uint32_t want)
-{
-    return (c->attr & mask) == want && (uint64_t)off + size - 1 <= c->limit;
-}
-
 static __attribute__((noinline)) uint32_t vmem__read_slow(struct cpu *cpu, int seg, uint32_t off, int size)
 {
     uint32_t v = 0;
@@ -167,8 +161,17 @@ static __attribute__((noinline)) uint32_t vmem__read_slow(struct cpu *cpu, int s
     return v;
 }
 
+/* Writes the inline path refused: a page of cached code takes a short cut
+ * that reports the write to code_wp (and stores it inline); anything else
+ * goes through every check. */
 static __attribute__((noinline)) void vmem__write_slow(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
 {
+    uint8_t *p = !(cpu->dr[7] & 0xff) ? mem__write_ptr(cpu, seg, off, size, true) : NULL;
+    if (p) {
+        host__store(p, size, v);
+        code_wp__write((uint32_t)(p - cpu->m->ram.host), size);
+        return;
+    }
     seg__access(cpu, seg, off, &v, size, true, size - 1);
 }
 

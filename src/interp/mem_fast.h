@@ -32,12 +32,14 @@ static inline unsigned tlb__perm(bool user, bool write)
 static inline bool cpu__user(const struct cpu *cpu) { return cpu->cpl == 3; }
 
 /* Host pointer for size bytes at lin when the TLB already allows the access
- * and it stays within one RAM page; NULL otherwise (take the slow path). */
+ * and it stays within one RAM page; NULL otherwise (take the slow path).
+ * An aligned access never crosses a page; MMIO entries grant no fast-path
+ * rights (mmu.c). */
 static inline uint8_t *tlb__hit(struct cpu *cpu, uint32_t lin, unsigned size, unsigned perm)
 {
     const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (likely(e->lin_page == (lin & ~0xfffu) && (e->perm & perm) &&
-               (lin & 0xfff) <= 0x1000u - size && e->host))
+               (likely(!(lin & (size - 1))) || (lin & 0xfff) <= 0x1000u - size)))
         return e->host + (lin & 0xfff);
     return NULL;
 }
@@ -69,6 +71,37 @@ static inline void host__store(uint8_t *p, int size, uint32_t v)
 #define SEG_FAST_READ (DESC_P | DESC_S)
 #define SEG_FAST_WRITE_MASK (SEG_FAST_MASK | DESC_W)
 #define SEG_FAST_WRITE (DESC_P | DESC_S | DESC_W)
+
+/* The inline path's segment test: a present expand-up data segment with
+ * off..off+size-1 inside the limit. Everything else takes the slow path,
+ * which checks from scratch. */
+static inline bool seg__fast(const struct seg_cache *c, uint32_t off, int size, uint32_t mask, uint32_t want)
+{
+    return (c->attr & mask) == want && (uint64_t)off + size - 1 <= c->limit;
+}
+
+/* The host address of a write of size bytes at seg:off when it certainly
+ * succeeds (an expand-up writable data segment whose limit covers it, a
+ * TLB entry that grants the write on one RAM page, no alignment check to
+ * fire), else NULL. With rights, the translation's rights count instead of
+ * the fast path's: the caller must then report the write to code_wp and
+ * exclude data breakpoints. A TLB entry never grants a write without the
+ * read. */
+static inline uint8_t *mem__write_ptr(struct cpu *cpu, int seg, uint32_t off, int size, bool rights)
+{
+    const struct seg_cache *c = &cpu->seg[seg];
+    if (!seg__fast(c, off, size, SEG_FAST_WRITE_MASK, SEG_FAST_WRITE))
+        return NULL;
+    uint32_t lin = c->base + off;
+    bool user = cpu__user(cpu);
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (e->lin_page != (lin & ~0xfffu) || !((rights ? e->rights : e->perm) & tlb__perm(user, true))
+        || !e->host)
+        return NULL;
+    if ((lin & (size - 1)) && ((lin & 0xfff) > 0x1000u - size || mem__ac_armed(cpu, user)))
+        return NULL;
+    return e->host + (lin & 0xfff);
+}
 
 /* ---- mmu.c ------------------------------------------------------------ */
 

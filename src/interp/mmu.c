@@ -2,6 +2,8 @@
  * pages, accessed/dirty bits, and the software TLB that caches the result. */
 #include "interp/mem_fast.h"
 
+#include "interp/code_wp.h"
+
 #include "core/machine.h"
 
 /* Paging-structure entry bits (SDM vol. 3, tables 4-4 to 4-6). */
@@ -26,11 +28,15 @@ static uint32_t pt__read(struct cpu *cpu, uint32_t paddr)
     return phys__read(cpu->m, phys__a20(cpu, paddr), 4);
 }
 
-/* Set bits in a paging entry (a locked read-modify-write on hardware). */
+/* Set bits in a paging entry (a locked read-modify-write on hardware). A
+ * page table may share a page with code: code_wp sees the write. */
 static void pt__set_bits(struct cpu *cpu, uint32_t paddr, uint32_t entry, uint32_t bits)
 {
-    if ((entry & bits) != bits)
-        phys__write(cpu->m, phys__a20(cpu, paddr), entry | bits, 4);
+    if ((entry & bits) != bits) {
+        paddr = phys__a20(cpu, paddr);
+        phys__write(cpu->m, paddr, entry | bits, 4);
+        code_wp__write(paddr, 4);
+    }
 }
 
 /* Whether the combined rights (RW, US of every level) allow the access.
@@ -100,14 +106,31 @@ static void pt__walk(struct cpu *cpu, uint32_t lin, bool write, bool user,
     *global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE) ? TLB_GLOBAL : 0;
 }
 
+/* The rights the inline fast paths may use: none for MMIO (host NULL) or
+ * a page under a data breakpoint (so that the slow path reports the
+ * access), no writes to a page holding cached code (code_wp.c). */
+static uint8_t tlb__fast_perm(const struct cpu *cpu, const struct tlb_entry *e)
+{
+    if (!e->host || (unlikely(cpu->dr[7] & 0xff) && bp__data_page(cpu, e->lin_page)))
+        return 0;
+    if (code_wp__page_marked(e->phys_page))
+        return e->rights & (TLB_SUP_R | TLB_USER_R);
+    return e->rights;
+}
+
 const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write, bool user)
 {
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint32_t page = lin & ~0xfffu;
     unsigned need = tlb__perm(user, write);
 
-    if (e->lin_page == page && (e->rights & need))
+    if (e->lin_page == page && (e->rights & need)) {
+        /* A slow write: the page may have lost its code since its write
+         * rights were withheld. */
+        if (write && !(e->perm & need))
+            e->perm = tlb__fast_perm(cpu, e);
         return e;
+    }
 
     uint32_t phys_page = page;
     uint8_t perm = TLB_SUP_R | TLB_SUP_W | TLB_USER_R | TLB_USER_W;
@@ -120,15 +143,16 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     e->phys_page = phys_page;
     e->host = phys__host(cpu->m, phys_page, 0x1000);
     e->rights = perm;
-    e->perm = e->host ? perm : 0;
-    if (unlikely(cpu->dr[7] & 0xff) && bp__data_page(cpu, page))
-        e->perm = 0;
+    e->perm = tlb__fast_perm(cpu, e);
     e->global = global;
     return e;
 }
 
+/* The decode cache's first level trusts the TLB's translations: it is
+ * flushed with them (code_wp.c). */
 void tlb__flush(struct cpu *cpu, bool include_global)
 {
+    code_wp__flush();
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
         if (include_global || !(e->global & TLB_GLOBAL))
@@ -138,6 +162,7 @@ void tlb__flush(struct cpu *cpu, bool include_global)
 
 void tlb__flush_page(struct cpu *cpu, uint32_t lin)
 {
+    code_wp__flush();
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->lin_page == (lin & ~0xfffu))
         e->lin_page = TLB_INVALID;

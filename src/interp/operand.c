@@ -1,5 +1,5 @@
 /* operand.c - r/m operands, the stack (SS with its B attribute), near branches. */
-#include "interp/internal.h"
+#include "interp/mem_fast.h"
 
 uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size)
 {
@@ -8,30 +8,17 @@ uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size)
     return reg_get(cpu, in->rm, size);
 }
 
-/* Whether a write of size bytes at seg:off certainly succeeds, so that
- * checking it ahead of time can be skipped: an expand-up writable data
- * segment whose limit covers it, a TLB entry that already grants the write
- * on one page, and no alignment check to fire. Anything else goes through
- * vmem_check_write. */
-static inline bool write_surely_ok(const struct cpu *cpu, int seg, uint32_t off, int size)
-{
-    const struct seg_cache *c = &cpu->seg[seg];
-    uint32_t lin = c->base + off;
-    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    bool user = cpu->cpl == 3;
-    bool ac = user && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC) && (lin & (size - 1));
-    return (c->attr & (DESC_P | DESC_S | DESC_CODE | DESC_E | DESC_W)) == (DESC_P | DESC_S | DESC_W)
-        && (uint64_t)off + size - 1 <= c->limit
-        && e->lin_page == (lin & ~0xfffu) && (e->perm & (user ? TLB_USER_W : TLB_SUP_W))
-        && (lin & 0xfff) <= 0x1000u - size && !ac;
-}
-
+/* A read-modify-write operand: when the write certainly succeeds (also on
+ * a page of cached code, which only the write itself must report), the
+ * early write check is skipped and the operand read from the host. */
 uint32_t op_rm_read_rmw(struct cpu *cpu, struct insn *in, int size)
 {
     if (!in->is_mem)
         return reg_get(cpu, in->rm, size);
-    if (!write_surely_ok(cpu, in->seg, in->ea, size))
-        vmem_check_write(cpu, in->seg, in->ea, size);
+    uint8_t *p = mem__write_ptr(cpu, in->seg, in->ea, size, !(cpu->dr[7] & 0xff));
+    if (likely(p))
+        return host__load(p, size);
+    vmem_check_write(cpu, in->seg, in->ea, size);
     return vmem_read(cpu, in->seg, in->ea, size);
 }
 
@@ -61,7 +48,7 @@ void stack_adjust(struct cpu *cpu, uint32_t delta)
 
 void stack_check_write(struct cpu *cpu, uint32_t off, int size)
 {
-    if (write_surely_ok(cpu, S_SS, off, size))
+    if (mem__write_ptr(cpu, S_SS, off, size, true))
         return;
     vmem_check_write(cpu, S_SS, off, size);
     if (cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC)

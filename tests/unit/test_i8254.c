@@ -156,11 +156,12 @@ START_TEST(untaken_tick_holds_guest_time)
 {
     /* On the host clock's policy (timer.h), not the raw test clock. */
     timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->cpu.eflags = F_IF;
     program(0, 2, 1000);
     uint64_t t0 = tick + 1;
     goto_tick(t0 + 1000);
     ck_assert_int_eq(irq_rises, 1);
-    m->intr_line = true; /* the CPU does not take it (interrupts disabled) */
+    m->intr_line = true; /* the CPU does not take it */
     m->timers.manual_now += 50000000; /* 50 ms of host time */
     timers__run(&m->timers);
     uint64_t held = timers__now(&m->timers);
@@ -173,6 +174,27 @@ START_TEST(untaken_tick_holds_guest_time)
     timers__run(&m->timers);
     ck_assert_int_eq(irq_rises, 2);
     ck_assert_uint_eq(stats.pit_missed, 0);
+}
+END_TEST
+
+START_TEST(interrupts_off_briefly_hold_the_edge)
+{
+    timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->cpu.eflags = F_IF;
+    program(0, 2, 1000);
+    uint64_t t0 = tick + 1;
+    goto_tick(t0 + 1000);
+    ck_assert_int_eq(irq_rises, 1); /* taken at once: intr_line stays clear */
+    m->cpu.eflags = 0; /* then a short interrupts-off read of the clocks */
+    m->timers.manual_now = tick_ns(t0 + 2000) + 5000;
+    timers__run(&m->timers);
+    ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t0 + 2000) - 1);
+    ck_assert_uint_eq(latched(0), 1); /* not wrapped yet */
+    m->cpu.icount += 4096; /* a long interrupts-off stretch: the edge comes */
+    timers__now(&m->timers);
+    m->timers.manual_now += 1000;
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 2);
 }
 END_TEST
 
@@ -515,6 +537,7 @@ static Suite *suite(void)
     tcase_add_test(tc, late_host_resends_missed_periods);
     tcase_add_test(tc, backlog_capped_at_one_second);
     tcase_add_test(tc, untaken_tick_holds_guest_time);
+    tcase_add_test(tc, interrupts_off_briefly_hold_the_edge);
     tcase_add_test(tc, mode3_square_wave_even);
     tcase_add_test(tc, mode3_square_wave_odd);
     tcase_add_test(tc, mode3_gate_low_holds_out_high);

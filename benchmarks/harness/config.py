@@ -1,0 +1,118 @@
+"""config.py - what the harness runs: the benchmarks, the systems and their work sizes, one run's plan."""
+import datetime
+import os
+import platform
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# bt86's engines the harness runs: adding an engine is adding its name here.
+BT86_ENGINES = ["interp"]
+
+# How much less work a slow system does (the full work divided by this);
+# a system not listed does the full work.
+WORK_DIVISOR = {"bt86-interp": 8}
+
+
+@dataclass
+class Bench:
+    name: str
+    work: int            # units of work of a full run (`bench NAME work`)
+    unit: str            # of the figure the program prints
+    what: str            # one unit of work, for the report
+    checksum: bool = False
+    granule: int = 1     # the program rounds N up to a multiple of this
+
+    @property
+    def higher_is_better(self):
+        return self.unit == "MB/s"
+
+
+BENCHES = [
+    Bench("compute", 32, "MB/s", "SHA-256 over N MiB", checksum=True),
+    Bench("syscall", 1_000_000, "ns/call", "N getppid system calls"),
+    Bench("pagefault", 65536, "ns/fault", "first touch of N fresh anonymous pages"),
+    Bench("forkwait", 2000, "us/fork", "N fork + waitpid of a child that exits at once"),
+    Bench("ctxsw", 20000, "us/roundtrip", "N one-byte round trips over pipes between two processes"),
+    Bench("exec", 1000, "us/exec", "N fork + execve + waitpid of a tiny static program"),
+    Bench("memcpy", 2048, "MB/s", "N MiB copied by memcpy in 4 MiB blocks", checksum=True,
+          granule=4),
+]
+BOOT = Bench("boot", 1, "s", "from the start of the VM to the guest's marker line")
+
+
+@dataclass
+class System:
+    name: str
+    kind: str            # native, bt86 or qemu
+    accel: str = ""      # -accel of bt86 or QEMU
+    unavailable: str = ""  # why the system cannot run here ("" when it can)
+
+
+def systems():
+    out = [System("native", "native")]
+    out += [System("bt86-" + e, "bt86", e) for e in BT86_ENGINES]
+    out += [System("qemu-tcg", "qemu", "tcg"), System("qemu-kvm", "qemu", "kvm")]
+    return out
+
+
+def all_system_names():
+    return [s.name for s in systems()]
+
+
+@dataclass
+class Plan:
+    build: str
+    runs: int
+    scale: int                     # extra divisor of the work (--quick, --smoke)
+    systems: list
+    report: str
+    results: str
+    timeout: int
+    smoke: bool
+    stamp: str
+    date: str
+    machine: str
+    guest_dir: str = ""
+    bench_bin: str = ""
+    notes: list = field(default_factory=list)
+
+    def work(self, system, bench):
+        """Units of work of BENCH on SYSTEM."""
+        n = max(1, bench.work // WORK_DIVISOR.get(system.name, 1) // self.scale)
+        return -(-n // bench.granule) * bench.granule
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}"
+
+
+def plan(args):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    build = os.path.abspath(args.build)
+    wanted = set(args.systems.split(",")) if args.systems else None
+    if args.smoke:
+        wanted = {"native"}
+    unknown = (wanted or set()) - set(all_system_names())
+    if unknown:
+        raise SystemExit(f"run.py: unknown system(s) {', '.join(sorted(unknown))}")
+    chosen = [s for s in systems() if wanted is None or s.name in wanted]
+    results = args.results or os.path.join(ROOT, "benchmarks", "results", stamp)
+    report = args.report or (os.path.join(results, "benchmarks.md") if args.smoke
+                             else os.path.join(ROOT, "docs", "benchmarks.md"))
+    runs = args.runs or (1 if args.quick or args.smoke else 3)
+    scale = 1000 if args.smoke else 8 if args.quick else 1
+    return Plan(build=build, runs=runs, scale=scale, systems=chosen, report=report,
+                results=results, timeout=args.timeout, smoke=args.smoke, stamp=stamp,
+                date=now.strftime("%Y-%m-%d %H:%M UTC"), machine=machine(),
+                bench_bin=os.path.join(build, "benchmarks", "guest", "bin"))

@@ -1,0 +1,199 @@
+"""report.py - the results as a person wants them: markdown report, raw CSV, chart, bt86's counters."""
+import csv
+import dataclasses
+import os
+import statistics
+import subprocess
+
+from . import config, guestrun
+
+CHART_SYSTEMS_EXCLUDED = {"native"}   # the chart shows ratios against native
+
+
+def rel(path, start):
+    return os.path.relpath(path, os.path.dirname(start))
+
+
+class Table:
+    """The medians of every system and benchmark, and why the others failed."""
+
+    def __init__(self, plan, results):
+        self.plan = plan
+        self.benches = [config.BOOT] + config.BENCHES
+        self.cells, self.notes = {}, []
+        for s in plan.systems:
+            for b in self.benches:
+                self.cells[s.name, b.name] = self._cell(s, b, [r for r in results
+                                                               if r.system == s.name and r.bench == b.name])
+
+    def _cell(self, system, bench, rs):
+        """(median or None, text)."""
+        if system.unavailable:
+            return None, "—"
+        if system.kind == "native" and bench.name == "boot":
+            return None, "n/a"
+        bad = [r for r in rs if not r.ok]
+        if bad or not rs:
+            why = "; ".join(sorted({f"run {r.run}: {r.note}" for r in bad})) or "not run"
+            self.notes.append(f"{system.name} {bench.name}: {why}")
+            return None, f"**failed** ({len(bad)}/{len(rs)}) [{len(self.notes)}]"
+        host = [r for r in rs if r.clock == "host"]
+        if host:
+            self.notes.append(f"{system.name} {bench.name}: the guest's clock disagreed with the host's "
+                              "(" + ", ".join(f"run {r.run}: guest {r.ns / 1e9:.2f} s, host {r.host_s:.2f} s"
+                                              for r in host) + "); the figure uses the host's time")
+        med = statistics.median(r.value for r in rs)
+        return med, f"{med:.4g}" + (f" [{len(self.notes)}]" if host else "")
+
+    def value(self, system, bench):
+        return self.cells[system, bench][0]
+
+    def slowdown(self, system, ref, bench):
+        """How many times slower SYSTEM is than REF on BENCH (None if unknown)."""
+        a, b = self.value(system, bench.name), self.value(ref, bench.name)
+        if a is None or b is None:
+            return None
+        return b / a if bench.higher_is_better else a / b
+
+
+def fmt_ratio(x):
+    return "—" if x is None else f"{x:.3g}×"
+
+
+def markdown_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def read_stats(path):
+    """{counter: value} from a -d stats file."""
+    counters = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 2 and w[1].isdigit():
+                    counters[w[0]] = int(w[1])
+    except OSError:
+        pass
+    return counters
+
+
+def stats_section(plan, md):
+    out = []
+    for s in plan.systems:
+        if s.kind != "bt86" or s.unavailable:
+            continue
+        runs = [(r, read_stats(guestrun.stats_file(plan, s, r))) for r in range(1, plan.runs + 1)]
+        names = [n for n in dict.fromkeys(n for _, c in runs for n in c) if any(c.get(n) for _, c in runs)]
+        out += ["", f"### bt86 -accel {s.accel}: `-d stats` counters", "",
+                "Each run is one boot of the guest followed by every benchmark, so the counters cover "
+                "the boot and all the benchmarks together (nonzero counters only; files: "
+                + ", ".join(f"[run {r}]({rel(guestrun.stats_file(plan, s, r), md)})" for r, _ in runs)
+                + ").", ""]
+        out += markdown_table(["counter"] + [f"run {r}" for r, _ in runs],
+                              [[n] + [str(c.get(n, "")) for _, c in runs] for n in names])
+    return out
+
+
+def chart(plan, table, png):
+    """A gnuplot histogram of the slowdowns against native (log scale)."""
+    systems = [s.name for s in plan.systems if s.name not in CHART_SYSTEMS_EXCLUDED and not s.unavailable]
+    benches = [b for b in config.BENCHES]
+    if not systems or not any(s.name == "native" for s in plan.systems):
+        return "no system to compare with native"
+    data = os.path.join(plan.results, "slowdown.dat")
+    with open(data, "w") as f:
+        f.write("bench " + " ".join(systems) + "\n")
+        for b in benches:
+            vals = [table.slowdown(s, "native", b) for s in systems]
+            f.write(b.name + " " + " ".join("NaN" if v is None else f"{v:.6g}" for v in vals) + "\n")
+    script = f"""
+set terminal pngcairo size 1000,560 font "sans,11"
+set output "{png}"
+set title "Slowdown against native (median; log scale; lower is better)"
+set ylabel "times slower than native"
+set logscale y
+set yrange [0.5:*]
+set grid ytics mytics
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top left
+set datafile missing "NaN"
+plot for [i=2:{len(systems) + 1}] "{data}" using i:xtic(1) title columnheader(i), \\
+     for [i=2:{len(systems) + 1}] "{data}" using ($0 + (i - 2 - ({len(systems)} - 1) / 2.0) / ({len(systems)} + 1.0)):(column(i)):(sprintf("%.3g", column(i))) with labels offset 0,0.7 font ",9" notitle
+"""
+    with open(os.path.join(plan.results, "chart.gp"), "w") as f:
+        f.write(script)
+    r = subprocess.run(["gnuplot", os.path.join(plan.results, "chart.gp")],
+                       capture_output=True, text=True)
+    return "" if r.returncode == 0 else "gnuplot failed: " + r.stderr.strip()[:300]
+
+
+def write_csv(plan, results):
+    path = os.path.join(plan.results, "results.csv")
+    fields = [f.name for f in dataclasses.fields(guestrun.Result)]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["date", "machine"] + fields)
+        for r in results:
+            w.writerow([plan.date, plan.machine] + [getattr(r, k) for k in fields])
+    return path
+
+
+def write(plan, results):
+    csv_path = write_csv(plan, results)
+    table = Table(plan, results)
+    md = plan.report
+    os.makedirs(os.path.dirname(md), exist_ok=True)
+    png = os.path.splitext(md)[0] + ".png"
+    problem = next((n for n in plan.notes if "gnuplot" in n), "") or chart(plan, table, png)
+    chart_line = ["No chart: " + problem if problem else f"![slowdown against native]({rel(png, md)})", ""]
+
+    names = [s.name for s in plan.systems]
+    works = {s.name: {b.name: plan.work(s, b) for b in config.BENCHES} for s in plan.systems}
+    out = ["# bt86 benchmarks", "",
+           "Generated by `make bench` (benchmarks/run.py"
+           + (" --quick" if plan.scale == 8 else " --smoke" if plan.smoke else "")
+           + f") on {plan.date}; machine: {plan.machine}. "
+           f"{plan.runs} run(s) per system, interleaved; each figure is the median of the runs. "
+           "The guest is Debian's i386 kernel with a busybox initramfs (scripts/build-reference-guest.sh), "
+           "128 MiB, one CPU; native runs the same static i386 programs on the host under `taskset -c 0`. "
+           "Slow systems do less work (the N row), and each figure is per unit of work.", ""]
+    out += ["## Medians", ""]
+    rows = [[f"{b.name} ({b.unit})"] + [table.cells[s, b.name][1] for s in names] for b in table.benches]
+    rows.append(["N (work units)"] + [", ".join(str(works[s][b.name]) for b in config.BENCHES) for s in names])
+    out += markdown_table(["benchmark"] + names, rows)
+    for ref in ("native", "qemu-tcg"):
+        others = [s for s in names if s != ref]
+        if ref not in names or not others:
+            continue
+        out += ["", f"## Slowdown against {ref} (times slower; lower is better)", ""]
+        out += markdown_table(["benchmark"] + others,
+                              [[b.name] + [fmt_ratio(table.slowdown(s, ref, b)) for s in others]
+                               for b in table.benches if not (ref == "native" and b.name == "boot")])
+    out += ["", "## Chart", ""] + chart_line
+    out += ["## Systems", ""]
+    for s in plan.systems:
+        desc = {"native": "the host, 32-bit compatibility mode, pinned to CPU 0",
+                "bt86": f"`bt86 -accel {s.accel}`",
+                "qemu": f"`qemu-system-i386 -accel {s.accel}` (Debian's; only a comparison; its boot time "
+                        "includes SeaBIOS)"}[s.kind]
+        out.append(f"- **{s.name}**: {desc}" + (f" — not run: {s.unavailable}" if s.unavailable else ""))
+    out += ["", "## Benchmarks", ""]
+    out += [f"- **{b.name}** ({b.unit}): {b.what}" + (" (checksum checked)" if b.checksum else "")
+            for b in table.benches]
+    out += ["", "Compute and memcpy print a checksum of their work, checked against a reference "
+            "computed independently by the harness; a missing line, a wrong checksum or a timeout "
+            "is reported as failed, never as a figure."]
+    if table.notes:
+        out += ["", "## Notes", ""] + [f"{i}. {n}" for i, n in enumerate(table.notes, 1)]
+    out += stats_section(plan, md)
+    out += ["", f"Raw figures: [{rel(csv_path, md)}]({rel(csv_path, md)}); the guests' console "
+            "logs (with the host's arrival time of each line) are beside it.", ""]
+    with open(md, "w") as f:
+        f.write("\n".join(out))
+    guestrun.progress(f"wrote {md}" + ("" if problem else f", {png}") + f" and {csv_path}")

@@ -1,0 +1,31 @@
+/* code_wp.h - write protection of cached code: the one mechanism that keeps
+ * the linear-address decode cache consistent with guest memory (code_wp.c
+ * explains the design). */
+#ifndef BT86_INTERP_CODE_WP_H
+#define BT86_INTERP_CODE_WP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu;
+
+/* The current generation of the decode cache, a multiple of 4 and never
+ * 0: entries tagged with another generation are invalid. */
+extern uint32_t code_wp__gen;
+
+/* Forget every cached instruction and every code mark (O(1)). */
+void code_wp__flush(void);
+/* Record that the decode cache holds an instruction at physical bytes
+ * [phys, phys + len) of RAM (within one page); takes the fast-path write
+ * rights away from the TLB entries that map the page. Returns false when
+ * the bytes cannot be tracked (the caller must not cache them). */
+bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len);
+/* Whether the physical page holds cached code (its TLB entries then get no
+ * fast-path write rights). */
+bool code_wp__page_marked(uint32_t phys_page);
+/* A write to physical RAM [phys, phys + len) (at most one page) that did
+ * not go through the TLB's fast path: flushes the decode cache when it
+ * touches cached code. Every RAM writer but the inline paths calls it. */
+void code_wp__write(uint32_t phys, uint32_t len);
+
+#endif

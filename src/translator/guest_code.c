@@ -1,0 +1,72 @@
+/* guest_code.c - reading guest code bytes through the interpreter's TLB,
+ * for translation and for validating a translation by content. */
+#include "translator/translator.h"
+
+#include <setjmp.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "interp/internal.h"
+
+/* Host address of the page holding lin when the TLB grants an instruction
+ * fetch at the CPU's privilege; NULL otherwise (the interpreter's next
+ * step walks the page tables and raises whatever the fetch raises). */
+static const uint8_t *code_page(const struct cpu *cpu, uint32_t lin)
+{
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
+    if (e->lin_page == (lin & ~0xfffu) && (e->rights & need) && e->host)
+        return e->host;
+    return NULL;
+}
+
+/* The piece of [lin, lin+n) inside lin's page. */
+static size_t in_page(uint32_t lin, size_t n)
+{
+    size_t room = 0x1000 - (lin & 0xfff);
+    return n < room ? n : room;
+}
+
+size_t guest_code__read(struct cpu *cpu, uint32_t lin, uint8_t *dst, size_t cap)
+{
+    size_t done = 0;
+    while (done < cap) {
+        const uint8_t *page = code_page(cpu, lin + (uint32_t)done);
+        if (!page)
+            break;
+        size_t n = in_page(lin + (uint32_t)done, cap - done);
+        memcpy(dst + done, page + ((lin + done) & 0xfff), n);
+        done += n;
+    }
+    return done;
+}
+
+bool guest_code__same(struct cpu *cpu, uint32_t lin, const uint8_t *copy, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        const uint8_t *page = code_page(cpu, lin + (uint32_t)done);
+        if (!page)
+            return false;
+        size_t k = in_page(lin + (uint32_t)done, n - done);
+        if (memcmp(page + ((lin + done) & 0xfff), copy + done, k) != 0)
+            return false;
+        done += k;
+    }
+    return true;
+}
+
+bool guest_code__fill(struct cpu *cpu)
+{
+    jmp_buf jb;
+    jmp_buf *saved = cpu->exc_jmp;
+    bool ok = false;
+
+    cpu->exc_jmp = &jb;
+    if (!setjmp(jb)) {
+        code_fetch(cpu, cpu->eip, 1);
+        ok = true;
+    }
+    cpu->exc_jmp = saved;
+    return ok;
+}

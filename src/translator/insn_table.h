@@ -1,0 +1,21 @@
+/* insn_table.h - private to the translator: the treatment of each guest
+ * instruction by mnemonic (insn_table.c). */
+#ifndef BT86_TRANSLATOR_INSN_TABLE_H
+#define BT86_TRANSLATOR_INSN_TABLE_H
+
+#include <Zydis/Zydis.h>
+#include <stdbool.h>
+
+enum {
+    K_NONE = 0,           /* left to the interpreter: ends the block */
+    K_COPY = 1,           /* re-encoded for the host */
+    K_JCC = 2,            /* relative Jcc: ends the block with two exits */
+    K_JMP = 3,            /* relative JMP: ends the block */
+    K_KIND_MASK = 3,
+    K_FLAGS_MAYBE = 4,    /* may leave every flag unchanged (count 0) */
+};
+
+/* K_* of mnemonic m. */
+unsigned insn_table__kind(ZydisMnemonic m);
+
+#endif

@@ -1,0 +1,108 @@
+/* stubs.c - the entry and exit stubs between the C loop and translated
+ * code, and the host register convention they establish.
+ *
+ * While translated code runs:
+ *   guest EAX ECX EDX EBX EBP ESI EDI  in host RAX RCX RDX RBX RBP RSI RDI
+ *   guest ESP                           in host R12
+ *   struct cpu *                        in host R13
+ *   scratch                             R8 R14 R15
+ *   the exit's return value             R10 (set by each exit)
+ *   guest CF PF AF ZF SF OF             in host RFLAGS (DF, TF, AC stay 0)
+ *   host RSP                            the C stack, 16-byte aligned
+ * Keeping the guest register numbers lets an innocuous instruction be the
+ * same instruction on the host; only ESP needs renaming.
+ */
+#include "translator/translator.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/cpu.h"
+
+/* Generated code addresses these fields with 8-bit displacements from R13. */
+_Static_assert(offsetof(struct cpu, gpr) == 0, "gpr at the start of struct cpu");
+_Static_assert(offsetof(struct cpu, eip) == 32, "eip after the eight gprs");
+_Static_assert(offsetof(struct cpu, eflags) == 36, "eflags after eip");
+
+#define ARITH_MASK 0x8d5u /* F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF */
+_Static_assert(ARITH_MASK == F_ARITH, "arithmetic flag mask");
+
+/* Host register numbers in ModRM encoding (bit 3 goes into REX). */
+enum { H_R12 = 12, H_R13 = 13, H_R14 = 14, H_R15 = 15 };
+
+static uint8_t *put(uint8_t *p, const void *bytes, size_t n)
+{
+    memcpy(p, bytes, n);
+    return p + n;
+}
+
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+    return put(p, &v, 4);
+}
+
+/* The host register that holds guest register g. */
+static int host_reg(int g)
+{
+    return g == R_ESP ? H_R12 : g;
+}
+
+/* mov r32, [r13 + disp8] (load) or mov [r13 + disp8], r32 (store). */
+static uint8_t *mov_r13(uint8_t *p, int reg, uint8_t disp, bool store)
+{
+    *p++ = 0x41 | (reg >= 8 ? 0x04 : 0);      /* REX.B (r13), REX.R */
+    *p++ = store ? 0x89 : 0x8b;
+    *p++ = 0x45 | (reg & 7) << 3;             /* mod 01, rm 101 (r13) */
+    *p++ = disp;
+    return p;
+}
+
+static uint8_t *write_enter(uint8_t *p)
+{
+    /* push rbx, rbp, r12, r13, r14, r15; sub rsp, 8 (realign to 16) */
+    static const uint8_t save[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56,
+                                    0x41, 0x57, 0x48, 0x83, 0xec, 0x08 };
+    p = put(p, save, sizeof(save));
+    static const uint8_t args[] = { 0x49, 0x89, 0xfd,   /* mov r13, rdi (cpu) */
+                                    0x49, 0x89, 0xf7 }; /* mov r15, rsi (code) */
+    p = put(p, args, sizeof(args));
+    /* r14d = eflags & arithmetic; push r14; popfq: only those flags reach
+     * the host (popfq leaves IF and IOPL alone at CPL 3; TF, DF, AC get 0). */
+    p = mov_r13(p, H_R14, offsetof(struct cpu, eflags), false);
+    p = put(p, (const uint8_t[]){ 0x41, 0x81, 0xe6 }, 3); /* and r14d, imm32 */
+    p = put32(p, ARITH_MASK);
+    p = put(p, (const uint8_t[]){ 0x41, 0x56, 0x9d }, 3); /* push r14; popfq */
+    for (int g = 0; g < 8; g++)
+        p = mov_r13(p, host_reg(g), (uint8_t)(4 * g), false);
+    return put(p, (const uint8_t[]){ 0x41, 0xff, 0xe7 }, 3); /* jmp r15 */
+}
+
+static uint8_t *write_exit(uint8_t *p)
+{
+    for (int g = 0; g < 8; g++)
+        p = mov_r13(p, host_reg(g), (uint8_t)(4 * g), true);
+    p = put(p, (const uint8_t[]){ 0x9c, 0x41, 0x5e }, 3); /* pushfq; pop r14 */
+    p = put(p, (const uint8_t[]){ 0x41, 0x81, 0xe6 }, 3); /* and r14d, arith */
+    p = put32(p, ARITH_MASK);
+    p = mov_r13(p, H_R15, offsetof(struct cpu, eflags), false);
+    p = put(p, (const uint8_t[]){ 0x41, 0x81, 0xe7 }, 3); /* and r15d, ~arith */
+    p = put32(p, ~ARITH_MASK);
+    p = put(p, (const uint8_t[]){ 0x45, 0x09, 0xf7 }, 3); /* or r15d, r14d */
+    p = mov_r13(p, H_R15, offsetof(struct cpu, eflags), true);
+    p = put(p, (const uint8_t[]){ 0x44, 0x89, 0xd0 }, 3); /* mov eax, r10d (the exit's count) */
+    /* add rsp, 8; pop r15, r14, r13, r12, rbp, rbx; ret */
+    static const uint8_t restore[] = { 0x48, 0x83, 0xc4, 0x08, 0x41, 0x5f, 0x41, 0x5e,
+                                       0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    return put(p, restore, sizeof(restore));
+}
+
+size_t stubs__write(uint8_t *buf, size_t cap, void *opaque)
+{
+    (void)opaque;
+    uint8_t *enter_end = write_enter(buf);
+    size_t used = (size_t)(write_exit(buf + STUB_EXIT_OFFSET) - buf);
+    assert(enter_end <= buf + STUB_EXIT_OFFSET && used <= cap);
+    (void)enter_end;
+    return used;
+}

@@ -1,0 +1,329 @@
+/* translate.c - one guest block into host code.
+ *
+ * Design
+ * ------
+ * A block starts at CS:EIP. It is built in three passes:
+ *
+ * 1. Decode. Zydis decodes one guest instruction at a time in the guest's
+ *    code size; the instruction table (insn_table.c) says whether it is
+ *    copied, ends the block as a branch, or is left to the interpreter.
+ *    A copied instruction is re-encoded at once for the 64-bit host by the
+ *    Zydis encoder, with guest ESP renamed to R12 (every other guest
+ *    register is the host register of the same number, stubs.c) and its
+ *    memory operand, if any, replaced by [R14]. The block ends at a
+ *    relative JMP/Jcc, or before the first instruction the translator
+ *    refuses: not in the table, a LOCK prefix, an operand the copy cannot
+ *    keep (segment or system registers, AH..BH beside a REX register,
+ *    16-bit addressing, a segment that is not flat), a branch target
+ *    beyond the CS limit, or an instruction that starts on the next page
+ *    (so a block spans two pages only by its last instruction).
+ * 2. Flags liveness, backwards from the block's end (where every flag is
+ *    live): an inline memory lookup clobbers the host flags, so it saves
+ *    and restores the guest's only where a later read needs them.
+ * 3. Emit: per memory operand the address (LEA into R14D, the guest's
+ *    32-bit wrap included) and the inline lookup (emit.c), then the copied
+ *    instruction; the block's exits; the out-of-line miss stubs.
+ *
+ * Precise exceptions: an access the inline path cannot do (TLB miss, no
+ * rights, page-crossing, MMIO, a store into the block's own bytes) leaves
+ * the block before its instruction, with the guest registers and flags as
+ * they were; the interpreter then runs that one instruction, which raises
+ * the guest's #PF with the right CR2 and error code, or completes it. No
+ * other copied instruction can fault, so nothing is ever half-done.
+ */
+#include "translator/translator.h"
+
+#include <Zydis/Zydis.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "translator/emit.h"
+#include "translator/insn_table.h"
+
+#define BLOCK_MAX_INSNS 32
+#define BLOCK_MAX_BYTES 256         /* guest bytes, for the validation copy */
+#define HOST_INSN_MAX 15
+#define BLOCK_CODE_CAP 8192
+
+/* One decoded guest instruction and its host form. */
+struct xinsn {
+    ZydisDecodedInstruction in;
+    uint32_t eip;
+    unsigned kind;
+    uint32_t target;               /* branches */
+    uint8_t host[HOST_INSN_MAX];   /* the copied instruction */
+    uint8_t host_len;
+    bool mem;                      /* has a memory operand, accessed inline */
+    uint8_t lea[HOST_INSN_MAX];    /* lea r14d, [its address] */
+    uint8_t lea_len;
+    struct mem_access acc;
+};
+
+/* The translation of a block in progress. */
+struct xblock {
+    const struct block_key *k;
+    struct xinsn x[BLOCK_MAX_INSNS];
+    unsigned n;
+    size_t nbytes;
+};
+
+static ZydisDecoder dec16, dec32;
+static bool ready;
+
+static void translate__init(void)
+{
+    ZydisDecoderInit(&dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
+    ZydisDecoderInit(&dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ready = true;
+}
+
+/* A guest general register as the host holds it: ESP and SP are R12. */
+static bool host_reg(ZydisRegister *r)
+{
+    if (*r == ZYDIS_REGISTER_NONE)
+        return true;
+    switch (ZydisRegisterGetClass(*r)) {
+    case ZYDIS_REGCLASS_GPR8:
+        return true;
+    case ZYDIS_REGCLASS_GPR16:
+        if (*r == ZYDIS_REGISTER_SP)
+            *r = ZYDIS_REGISTER_R12W;
+        return true;
+    case ZYDIS_REGCLASS_GPR32:
+        if (*r == ZYDIS_REGISTER_ESP)
+            *r = ZYDIS_REGISTER_R12D;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool encode(ZydisEncoderRequest *req, uint8_t *out, uint8_t *len)
+{
+    ZyanUSize n = HOST_INSN_MAX;
+    req->machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    if (ZYAN_FAILED(ZydisEncoderEncodeInstruction(req, out, &n)))
+        return false;
+    *len = (uint8_t)n;
+    return true;
+}
+
+/* The guest memory operand o, accessed inline: its address into R14D (a
+ * LEA with the 32-bit address size, so the sum wraps as the guest's), and
+ * the operand itself becomes [R14]. Only 32-bit addressing through a flat
+ * segment qualifies. */
+static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEncoderOperand *o,
+                        const struct block_key *k)
+{
+    int seg = (int)op->mem.segment - ZYDIS_REGISTER_ES;
+    unsigned bytes = op->size / 8;
+    if (x->in.address_width != 32 || seg < S_ES || seg > S_GS || !(k->flat & (1u << seg))
+        || (bytes != 1 && bytes != 2 && bytes != 4))
+        return false;
+    ZydisEncoderRequest lea = {
+        .mnemonic = ZYDIS_MNEMONIC_LEA,
+        .address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32,
+        .operand_count = 2,
+    };
+    lea.operands[0].type = ZYDIS_OPERAND_TYPE_REGISTER;
+    lea.operands[0].reg.value = ZYDIS_REGISTER_R14D;
+    lea.operands[1] = *o;
+    lea.operands[1].mem.size = 0;
+    if (!host_reg(&lea.operands[1].mem.base) || !host_reg(&lea.operands[1].mem.index)
+        || !encode(&lea, x->lea, &x->lea_len))
+        return false;
+    o->mem.base = ZYDIS_REGISTER_R14;
+    o->mem.index = ZYDIS_REGISTER_NONE;
+    o->mem.scale = 0;
+    o->mem.displacement = 0;
+    x->mem = true;
+    x->acc.size = bytes;
+    x->acc.write = (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+    x->acc.user = (k->mode >> BLOCK_MODE_CPL_SHIFT) == 3;
+    return true;
+}
+
+/* Re-encode a copied instruction for the host. Returns false when it
+ * cannot be copied. */
+static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k)
+{
+    const ZydisDecodedInstruction *in = &x->in;
+    for (unsigned i = in->operand_count_visible; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return false; /* an implicit memory access (stack, string) */
+    ZydisEncoderRequest req;
+    if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(in, ops, in->operand_count_visible, &req)))
+        return false;
+    for (unsigned i = 0; i < req.operand_count; i++) {
+        ZydisEncoderOperand *o = &req.operands[i];
+        switch (o->type) {
+        case ZYDIS_OPERAND_TYPE_REGISTER:
+            if (!host_reg(&o->reg.value))
+                return false;
+            break;
+        case ZYDIS_OPERAND_TYPE_MEMORY:
+            if (in->mnemonic == ZYDIS_MNEMONIC_LEA) {
+                /* Only an address computation; 16-bit addressing has no
+                 * 64-bit host form. */
+                if (in->address_width != 32 || !host_reg(&o->mem.base) || !host_reg(&o->mem.index))
+                    return false;
+            } else if (x->mem || !rewrite_mem(x, &ops[i], o, k)) {
+                return false;
+            }
+            break;
+        case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+            break;
+        default:
+            return false;
+        }
+    }
+    if (x->mem)
+        req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_64;
+    req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS
+                      | ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES
+                      | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS);
+    return encode(&req, x->host, &x->host_len);
+}
+
+/* The target of a relative JMP/Jcc, or false when it lies beyond the CS
+ * limit (the interpreter raises #GP(0) there). The operand size sets the
+ * IP width (SDM vol. 2, JMP and Jcc). */
+static bool branch_target(struct xinsn *x, const ZydisDecodedOperand *op, uint32_t next, uint32_t cs_limit)
+{
+    if (op->type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !op->imm.is_relative)
+        return false;
+    uint32_t t = next + (uint32_t)op->imm.value.s;
+    if (x->in.operand_width == 16)
+        t &= 0xffff;
+    x->target = t;
+    return t <= cs_limit;
+}
+
+/* Pass 1: decode and classify until the block ends. */
+static void pass_decode(struct xblock *xb, struct cpu *cpu)
+{
+    const struct block_key *k = xb->k;
+    uint8_t bytes[BLOCK_MAX_BYTES + HOST_INSN_MAX];
+    size_t room = 0x1000 - (k->lin & 0xfff);
+    size_t want = room < BLOCK_MAX_BYTES ? room + HOST_INSN_MAX : BLOCK_MAX_BYTES + HOST_INSN_MAX;
+    size_t avail = guest_code__read(cpu, k->lin, bytes, want);
+    bool code32 = k->mode & BLOCK_MODE_CODE32;
+    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffffu;
+    uint32_t lim = k->cs_limit < ip_mask ? k->cs_limit : ip_mask;
+    uint32_t eip = cpu->eip;
+    size_t off = 0;
+
+    while (xb->n < BLOCK_MAX_INSNS && off < room && off < BLOCK_MAX_BYTES) {
+        struct xinsn *x = &xb->x[xb->n];
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        memset(x, 0, sizeof(*x));
+        if (ZYAN_FAILED(ZydisDecoderDecodeFull(code32 ? &dec32 : &dec16, bytes + off, avail - off, &x->in, ops)))
+            break;
+        uint32_t next = eip + x->in.length;
+        /* Every byte within the CS limit, without wrapping the IP. */
+        if ((uint64_t)eip + x->in.length - 1 > lim || (x->in.attributes & ZYDIS_ATTRIB_HAS_LOCK))
+            break;
+        x->eip = eip;
+        x->kind = insn_table__kind(x->in.mnemonic);
+        bool ok;
+        switch (x->kind & K_KIND_MASK) {
+        case K_COPY:
+            ok = copy_insn(x, ops, k);
+            break;
+        case K_JCC:
+        case K_JMP:
+            ok = branch_target(x, &ops[0], next, k->cs_limit);
+            break;
+        default:
+            ok = false;
+        }
+        if (!ok) {
+            /* A block of no instruction keeps the bytes of the one it
+             * refused, so that new code written there is looked at again. */
+            if (xb->n == 0)
+                xb->nbytes = x->in.length;
+            return;
+        }
+        xb->n++;
+        off += x->in.length;
+        xb->nbytes = off;
+        eip = next & ip_mask;
+        if ((x->kind & K_KIND_MASK) != K_COPY)
+            return;
+    }
+}
+
+/* Pass 2: which lookups must keep the guest flags. */
+static void pass_liveness(struct xblock *xb)
+{
+    uint32_t live = F_ARITH; /* the next block may read any flag */
+    for (unsigned i = xb->n; i-- > 0;) {
+        struct xinsn *x = &xb->x[i];
+        const ZydisAccessedFlags *f = x->in.cpu_flags;
+        uint32_t tested = f ? f->tested : 0;
+        uint32_t written = f && !(x->kind & K_FLAGS_MAYBE) ? f->modified | f->set_0 | f->set_1 : 0;
+        live = (tested | (live & ~written)) & F_ARITH;
+        x->acc.save_flags = live != 0;
+    }
+}
+
+/* Pass 3: host code. */
+static void pass_emit(struct xblock *xb, struct emit *e, uint32_t end_eip)
+{
+    for (unsigned i = 0; i < xb->n; i++) {
+        struct xinsn *x = &xb->x[i];
+        uint32_t next = x->eip + x->in.length;
+        if (!(xb->k->mode & BLOCK_MODE_CODE32))
+            next &= 0xffff;
+        switch (x->kind & K_KIND_MASK) {
+        case K_COPY:
+            if (x->mem) {
+                x->acc.block_lin = xb->k->lin;
+                x->acc.block_len = (uint32_t)xb->nbytes;
+                x->acc.eip = x->eip;
+                x->acc.count = i;
+                emit__bytes(e, x->lea, x->lea_len);
+                emit__lookup(e, &x->acc);
+            }
+            emit__bytes(e, x->host, x->host_len);
+            break;
+        case K_JCC:
+            emit__jcc(e, x->in.opcode & 0xf, x->target, next, i + 1);
+            return;
+        case K_JMP:
+            emit__exit(e, x->target, i + 1);
+            return;
+        }
+    }
+    emit__exit(e, end_eip, xb->n);
+}
+
+struct block *translator__block(struct cache *c, struct cpu *cpu, const struct block_key *k)
+{
+    static struct xblock xb; /* large; one translation at a time */
+    if (!ready)
+        translate__init();
+    uint8_t *code, *guest;
+    struct block *b = cache__begin(c, BLOCK_CODE_CAP, BLOCK_MAX_BYTES + HOST_INSN_MAX, &code, &guest);
+    if (!b)
+        return NULL;
+
+    xb.k = k;
+    xb.n = 0;
+    xb.nbytes = 0;
+    pass_decode(&xb, cpu);
+    pass_liveness(&xb);
+    struct emit e = { .p = code, .exit_stub = cache__reserved(c) + STUB_EXIT_OFFSET };
+    uint32_t end_eip = cpu->eip + (xb.n ? (uint32_t)xb.nbytes : 0);
+    if (!(k->mode & BLOCK_MODE_CODE32))
+        end_eip &= 0xffff;
+    pass_emit(&xb, &e, end_eip);
+    emit__misses(&e);
+
+    b->key = *k;
+    b->ninsns = (uint16_t)xb.n;
+    b->nbytes = (uint16_t)guest_code__read(cpu, k->lin, guest, xb.nbytes);
+    b->host_len = (uint32_t)(e.p - code);
+    cache__commit(c, b);
+    return b;
+}
