@@ -17,7 +17,7 @@ now() { date +%s.%N; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "compute loop, $runs runs each ($(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-for engine in interp; do
+for engine in interp bt; do
     : > "$out/$engine.ips"
     for i in $(seq "$runs"); do
         printf '  %s run %d... ' "$engine" "$i" >&2
@@ -31,7 +31,8 @@ for engine in interp; do
             echo "  $engine: failed"
             continue 2
         fi
-        insns=$(awk '$1 == "insns_interp" { print $2 }' "$out/stats")
+        # guest instructions retired: interpreted plus translated (bt)
+        insns=$(awk '$1 == "insns_interp" || $1 == "insns_bt" { n += $2 } END { print n }' "$out/stats")
         awk -v n="$insns" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) / 1e6 }' >> "$out/$engine.ips"
         echo "$(tail -1 "$out/$engine.ips") M/s" >&2
     done

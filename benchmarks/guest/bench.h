@@ -10,6 +10,10 @@ typedef int (*bench_fn)(long n, const char *self);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench__now_ns(void);
 
+/* Prints "bench-begin NAME" (the host times a guest from this line to the
+ * result line) and returns bench__now_ns(): call it where timing starts. */
+uint64_t bench__start(const char *name);
+
 /* Prints the machine-readable result line
  *     bench NAME n=N ns=TOTAL value=VALUE unit=UNIT [checksum=HEX]
  * where VALUE is the per-unit figure (checksum 0 and no checksum are told

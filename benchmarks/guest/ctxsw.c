@@ -16,7 +16,6 @@ static void echo_loop(int in, int out)
 
 int bench__ctxsw(long round_trips, const char *self)
 {
-    (void)self;
     int ping[2], pong[2];
     if (pipe(ping) || pipe(pong))
         return bench__fail("ctxsw", "pipe");
@@ -31,7 +30,7 @@ int bench__ctxsw(long round_trips, const char *self)
     close(ping[0]);
     close(pong[1]);
 
-    uint64_t t0 = bench__now_ns();
+    uint64_t t0 = bench__start("ctxsw");
     for (long i = 0; i < round_trips; i++) {
         char c = (char)i, back;
         if (write(ping[1], &c, 1) != 1 || read(pong[0], &back, 1) != 1 || back != c)

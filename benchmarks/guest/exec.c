@@ -18,7 +18,7 @@ int bench__exec(long execs, const char *self)
         return bench__fail("exec", path);
 
     char *argv[] = { path, NULL }, *envp[] = { NULL };
-    uint64_t t0 = bench__now_ns();
+    uint64_t t0 = bench__start("exec");
     for (long i = 0; i < execs; i++) {
         pid_t pid = fork();
         if (pid < 0)

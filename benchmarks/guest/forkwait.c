@@ -6,8 +6,7 @@
 
 int bench__forkwait(long forks, const char *self)
 {
-    (void)self;
-    uint64_t t0 = bench__now_ns();
+    uint64_t t0 = bench__start("forkwait");
     for (long i = 0; i < forks; i++) {
         pid_t pid = fork();
         if (pid < 0)

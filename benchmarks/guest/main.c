@@ -36,11 +36,8 @@ int main(int argc, char **argv)
     if (*end || n <= 0)
         return usage();
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
-        if (strcmp(argv[1], benches[i].name) == 0) {
-            printf("bench-begin %s\n", benches[i].name);
-            fflush(stdout);
+        if (strcmp(argv[1], benches[i].name) == 0)
             return benches[i].run(n, argv[0]);
-        }
     }
     return usage();
 }

@@ -9,7 +9,6 @@
 
 int bench__memcpy(long mib, const char *self)
 {
-    (void)self;
     uint32_t *src = malloc(SIZE), *dst = malloc(SIZE);
     if (!src || !dst)
         return bench__fail("memcpy", "malloc");
@@ -19,7 +18,7 @@ int bench__memcpy(long mib, const char *self)
 
     long copies = (mib + 3) / 4;
     uint32_t sum = 0;
-    uint64_t t0 = bench__now_ns();
+    uint64_t t0 = bench__start("memcpy");
     for (long i = 0; i < copies; i++) {
         src[(i * 4099u) % WORDS] ^= (uint32_t)i;   /* each copy differs */
         memcpy(dst, src, SIZE);

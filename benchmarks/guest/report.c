@@ -13,6 +13,13 @@ uint64_t bench__now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t bench__start(const char *name)
+{
+    printf("bench-begin %s\n", name);
+    fflush(stdout);
+    return bench__now_ns();
+}
+
 void bench__report(const char *name, long n, uint64_t ns, double value, const char *unit,
                    int has_checksum, uint32_t checksum)
 {

@@ -12,6 +12,8 @@ BT86_ENGINES = ["interp"]
 # How much less work a slow system does (the full work divided by this);
 # a system not listed does the full work.
 WORK_DIVISOR = {"bt86-interp": 8}
+# --quick does this much less work again, in one run.
+QUICK_SCALE = 4
 
 
 @dataclass
@@ -31,7 +33,8 @@ class Bench:
 BENCHES = [
     Bench("compute", 32, "MB/s", "SHA-256 over N MiB", checksum=True),
     Bench("syscall", 1_000_000, "ns/call", "N getppid system calls"),
-    Bench("pagefault", 65536, "ns/fault", "first touch of N fresh anonymous pages"),
+    Bench("pagefault", 65536, "ns/page",
+          "first touch of N fresh anonymous pages (mmap, touch and munmap of 16 MiB at a time)"),
     Bench("forkwait", 2000, "us/fork", "N fork + waitpid of a child that exits at once"),
     Bench("ctxsw", 20000, "us/roundtrip", "N one-byte round trips over pipes between two processes"),
     Bench("exec", 1000, "us/exec", "N fork + execve + waitpid of a tiny static program"),
@@ -49,15 +52,15 @@ class System:
     unavailable: str = ""  # why the system cannot run here ("" when it can)
 
 
-def systems():
+def systems(engines=None):
     out = [System("native", "native")]
-    out += [System("bt86-" + e, "bt86", e) for e in BT86_ENGINES]
+    out += [System("bt86-" + e, "bt86", e) for e in engines or BT86_ENGINES]
     out += [System("qemu-tcg", "qemu", "tcg"), System("qemu-kvm", "qemu", "kvm")]
     return out
 
 
-def all_system_names():
-    return [s.name for s in systems()]
+def all_system_names(engines=None):
+    return [s.name for s in systems(engines)]
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Plan:
     report: str
     results: str
     timeout: int
+    boot_timeout: int
     smoke: bool
     stamp: str
     date: str
@@ -103,16 +107,17 @@ def plan(args):
     wanted = set(args.systems.split(",")) if args.systems else None
     if args.smoke:
         wanted = {"native"}
-    unknown = (wanted or set()) - set(all_system_names())
+    engines = args.engines.split(",") if args.engines else None
+    unknown = (wanted or set()) - set(all_system_names(engines))
     if unknown:
         raise SystemExit(f"run.py: unknown system(s) {', '.join(sorted(unknown))}")
-    chosen = [s for s in systems() if wanted is None or s.name in wanted]
+    chosen = [s for s in systems(engines) if wanted is None or s.name in wanted]
     results = args.results or os.path.join(ROOT, "benchmarks", "results", stamp)
     report = args.report or (os.path.join(results, "benchmarks.md") if args.smoke
                              else os.path.join(ROOT, "docs", "benchmarks.md"))
     runs = args.runs or (1 if args.quick or args.smoke else 3)
-    scale = 1000 if args.smoke else 8 if args.quick else 1
+    scale = 1000 if args.smoke else QUICK_SCALE if args.quick else 1
     return Plan(build=build, runs=runs, scale=scale, systems=chosen, report=report,
-                results=results, timeout=args.timeout, smoke=args.smoke, stamp=stamp,
+                results=results, timeout=args.timeout, boot_timeout=args.boot_timeout, smoke=args.smoke, stamp=stamp,
                 date=now.strftime("%Y-%m-%d %H:%M UTC"), machine=machine(),
                 bench_bin=os.path.join(build, "benchmarks", "guest", "bin"))

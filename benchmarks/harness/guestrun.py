@@ -40,9 +40,10 @@ def progress(msg):
     print(time.strftime("[%H:%M:%S] ") + msg, file=sys.stderr, flush=True)
 
 
-def spawn_lines(argv, timeout, stop=None):
-    """Runs ARGV, returns ([(host seconds since start, line)], exit status or
-    None when killed at TIMEOUT or when STOP(line) said so)."""
+def spawn_lines(argv, timeout, stop=None, boot_timeout=None):
+    """Runs ARGV; returns ([(host seconds since start, line)], exit status,
+    why it was killed): killed at TIMEOUT, at BOOT_TIMEOUT when no guest
+    marker line came by then, or when STOP(line) said so (status None)."""
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -55,41 +56,47 @@ def spawn_lines(argv, timeout, stop=None):
         lines.put(None)
 
     threading.Thread(target=reader, daemon=True).start()
-    out, killed = [], False
-    while True:
-        left = t0 + timeout - time.monotonic()
+    out, why, limit = [], "", boot_timeout or timeout
+    while not why:
         try:
-            item = lines.get(timeout=max(left, 0.01))
+            item = lines.get(timeout=max(t0 + limit - time.monotonic(), 0.01))
         except queue.Empty:
-            item, killed = None, True
+            why = (f"killed: no marker line after {limit} s" if limit != timeout
+                   else f"killed after {limit} s")
+            break
         if item is None:
             break
         out.append(item)
+        if item[1].startswith(MARKER):
+            limit = timeout
         if stop and stop(item[1]):
-            killed = True
-            break
-    if killed:
+            why = "stopped at: " + item[1].strip()
+    if why:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    return out, None if killed else proc.returncode
+    return out, None if why else proc.returncode, why
 
 
-# A guest's clock is believed when it agrees this well with the host's view
-# of a benchmark that took more than HOST_CLOCK_MIN_S on the host (the
-# arrival times of its begin and result lines).
+# A guest's clock counts as agreeing with the host's within this factor.
 CLOCK_TOLERANCE = 1.25
-HOST_CLOCK_MIN_S = 1.0
 
 
 def host_clock(res, bench):
-    """Takes RES's figure from the host's clock when the guest's disagrees."""
-    if res.host_s < HOST_CLOCK_MIN_S:
-        return
-    ratio = res.ns / 1e9 / res.host_s
-    if 1 / CLOCK_TOLERANCE < ratio < CLOCK_TOLERANCE:
-        return
+    """A guest's figure, from the host's clock: the time between the arrival
+    of its begin and result lines (printed where the guest's timing starts
+    and ends). The guest's own clock cannot be trusted in every VM; its
+    figure is kept in guest_value."""
+    ratio = res.ns / 1e9 / res.host_s if res.host_s > 0 else 0
     res.guest_value, res.clock = res.value, "host"
-    res.value = res.value * ratio if bench.higher_is_better else res.value / ratio
+    if ratio <= 0:
+        res.ok, res.note = False, "no begin line or no time between it and the result"
+    else:
+        res.value = res.value * ratio if bench.higher_is_better else res.value / ratio
+
+
+def clock_disagrees(res):
+    ratio = res.ns / 1e9 / res.host_s if res.host_s > 0 else 1
+    return not 1 / CLOCK_TOLERANCE < ratio < CLOCK_TOLERANCE
 
 
 def check(res, bench):
@@ -137,9 +144,9 @@ def run_native(plan, system, run):
     exe = os.path.join(plan.bench_bin, "bench")
     for b in config.BENCHES:
         n = plan.work(system, b)
-        lines, rc = spawn_lines(["taskset", "-c", "0", exe, b.name, str(n)], plan.timeout)
+        lines, rc, why = spawn_lines(["taskset", "-c", "0", exe, b.name, str(n)], plan.timeout)
         out += parse(system.name, run, lines, {b.name: n},
-                     f"no result line (exit status {rc}): {lines[-1][1] if lines else 'no output'}")
+                     f"no result line ({why or f'exit status {rc}'}): {lines[-1][1] if lines else 'no output'}")
     return out
 
 
@@ -161,6 +168,11 @@ def stats_file(plan, system, run):
     return os.path.join(plan.results, f"{system.name}.run{run}.stats")
 
 
+def log_file(plan, system, run):
+    """The guest's console output, each line after the host's seconds since the start."""
+    return os.path.join(plan.results, f"{system.name}.run{run}.log")
+
+
 def watch(line):
     """Shows the guest's progress; True (stop the VM) at the end of QEMU's
     report of a KVM error, after which it would wait forever."""
@@ -173,23 +185,25 @@ def run_guest(plan, system, run):
     works = {b.name: plan.work(system, b) for b in config.BENCHES}
     append = f'console=ttyS0 bt86_cmd="{guest_command(plan, system)}"'
     stats = stats_file(plan, system, run)
-    lines, rc = spawn_lines(vm_argv(plan, system, append, stats), plan.timeout, stop=watch)
-    with open(os.path.join(plan.results, f"{system.name}.run{run}.log"), "w") as f:
+    lines, rc, why = spawn_lines(vm_argv(plan, system, append, stats), plan.timeout, stop=watch,
+                                 boot_timeout=plan.boot_timeout)
+    with open(log_file(plan, system, run), "w") as f:
         f.writelines(f"{t:9.3f} {line}\n" for t, line in lines)
     marker = [t for t, line in lines if line.startswith(MARKER)]
     exited = [m.group(1) for _, line in lines for m in [EXITED.search(line)] if m]
-    if rc is None:
-        end = f"killed after {plan.timeout} s" if lines and lines[-1][0] >= plan.timeout - 1 \
-            else f"stopped: {lines[-1][1] if lines else 'no output'}"
-    else:
-        end = f"the VM exited with status {rc}" + (f", the commands with {exited[0]}" if exited else "")
+    end = why or (f"the VM exited with status {rc}" + (f", the commands with {exited[0]}" if exited else ""))
     boot = Result(system.name, run, "boot", 1, bool(marker), marker[0] if marker else 0.0, "s",
                   note="" if marker else "no marker line; " + end)
     return [boot] + parse(system.name, run, lines, works, "no result line; " + end, guest=True)
 
 
+def fmt(x):
+    """A figure with about 4 significant digits, without an exponent."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def show(results):
-    return ", ".join(f"{r.bench} {r.value:.4g} {r.unit}" if r.ok else f"{r.bench} FAILED"
+    return ", ".join(f"{r.bench} {fmt(r.value)} {r.unit}" if r.ok else f"{r.bench} FAILED"
                      for r in results)
 
 

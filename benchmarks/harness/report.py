@@ -1,6 +1,7 @@
 """report.py - the results as a person wants them: markdown report, raw CSV, chart, bt86's counters."""
 import csv
 import dataclasses
+import json
 import os
 import statistics
 import subprocess
@@ -22,6 +23,8 @@ class Table:
         self.benches = [config.BOOT] + config.BENCHES
         self.cells, self.notes = {}, []
         for s in plan.systems:
+            if s.unavailable:
+                self.notes.append(f"{s.name} was not run: {s.unavailable}")
             for b in self.benches:
                 self.cells[s.name, b.name] = self._cell(s, b, [r for r in results
                                                                if r.system == s.name and r.bench == b.name])
@@ -29,7 +32,7 @@ class Table:
     def _cell(self, system, bench, rs):
         """(median or None, text)."""
         if system.unavailable:
-            return None, "—"
+            return None, f"not run [{self.notes.index(f'{system.name} was not run: {system.unavailable}') + 1}]"
         if system.kind == "native" and bench.name == "boot":
             return None, "n/a"
         bad = [r for r in rs if not r.ok]
@@ -37,13 +40,14 @@ class Table:
             why = "; ".join(sorted({f"run {r.run}: {r.note}" for r in bad})) or "not run"
             self.notes.append(f"{system.name} {bench.name}: {why}")
             return None, f"**failed** ({len(bad)}/{len(rs)}) [{len(self.notes)}]"
-        host = [r for r in rs if r.clock == "host"]
-        if host:
-            self.notes.append(f"{system.name} {bench.name}: the guest's clock disagreed with the host's "
-                              "(" + ", ".join(f"run {r.run}: guest {r.ns / 1e9:.2f} s, host {r.host_s:.2f} s"
-                                              for r in host) + "); the figure uses the host's time")
+        off = [r for r in rs if r.clock == "host" and guestrun.clock_disagrees(r)]
+        if off:
+            self.notes.append(f"{system.name} {bench.name}: the guest's own clock disagreed with the host's "
+                              "(" + ", ".join(f"run {r.run}: guest {r.ns / 1e9:.3g} s, host {r.host_s:.3g} s"
+                                              for r in off) + "); the figure, like every guest figure, "
+                              "is from the host's clock")
         med = statistics.median(r.value for r in rs)
-        return med, f"{med:.4g}" + (f" [{len(self.notes)}]" if host else "")
+        return med, guestrun.fmt(med) + (f" [{len(self.notes)}]" if off else "")
 
     def value(self, system, bench):
         return self.cells[system, bench][0]
@@ -92,9 +96,24 @@ def stats_section(plan, md):
                 "the boot and all the benchmarks together (nonzero counters only; files: "
                 + ", ".join(f"[run {r}]({rel(guestrun.stats_file(plan, s, r), md)})" for r, _ in runs)
                 + ").", ""]
-        out += markdown_table(["counter"] + [f"run {r}" for r, _ in runs],
-                              [[n] + [str(c.get(n, "")) for _, c in runs] for n in names])
+        walls = [run_seconds(guestrun.log_file(plan, s, r)) for r, _ in runs]
+        rows = [[n] + [f"{c[n]:,}" if n in c else "" for _, c in runs] for n in names]
+        rows.append(["*seconds of the run (host)*"] + [f"{w:.1f}" if w else "" for w in walls])
+        rows += [[f"*{n} per second*"] + [f"{c[n] / w / 1e6:.1f} M" if n in c and w else ""
+                                          for (_, c), w in zip(runs, walls)]
+                 for n in names if n.startswith("insns_")]
+        out += markdown_table(["counter"] + [f"run {r}" for r, _ in runs], rows)
     return out
+
+
+def run_seconds(log):
+    """The host's seconds from the start of a VM to its last line of output."""
+    try:
+        with open(log) as f:
+            last = [line for line in f][-1]
+        return float(last.split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def chart(plan, table, png):
@@ -109,6 +128,7 @@ def chart(plan, table, png):
         for b in benches:
             vals = [table.slowdown(s, "native", b) for s in systems]
             f.write(b.name + " " + " ".join("NaN" if v is None else f"{v:.6g}" for v in vals) + "\n")
+    n = len(systems)
     script = f"""
 set terminal pngcairo size 1000,560 font "sans,11"
 set output "{png}"
@@ -116,21 +136,48 @@ set title "Slowdown against native (median; log scale; lower is better)"
 set ylabel "times slower than native"
 set logscale y
 set yrange [0.5:*]
+set xrange [-0.6:{len(benches) - 0.4}]
 set grid ytics mytics
-set style data histograms
-set style histogram clustered gap 1
 set style fill solid 0.85 border -1
-set boxwidth 0.9
-set key top left
+set key outside top center horizontal
 set datafile missing "NaN"
-plot for [i=2:{len(systems) + 1}] "{data}" using i:xtic(1) title columnheader(i), \\
-     for [i=2:{len(systems) + 1}] "{data}" using ($0 + (i - 2 - ({len(systems)} - 1) / 2.0) / ({len(systems)} + 1.0)):(column(i)):(sprintf("%.3g", column(i))) with labels offset 0,0.7 font ",9" notitle
+set key autotitle columnhead
+w = 0.8 / {n}
+x(i) = column(0) + (i - 2 - ({n} - 1) / 2.0) * w
+plot for [i=2:{n + 1}] "{data}" using (x(i)):(column(i)):(w) with boxes, \\
+     for [i=2:{n + 1}] "{data}" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \\
+         with labels offset 0,0.7 font ",9" notitle, \\
+     "{data}" using 0:(NaN):xtic(1) notitle
 """
     with open(os.path.join(plan.results, "chart.gp"), "w") as f:
         f.write(script)
     r = subprocess.run(["gnuplot", os.path.join(plan.results, "chart.gp")],
                        capture_output=True, text=True)
     return "" if r.returncode == 0 else "gnuplot failed: " + r.stderr.strip()[:300]
+
+
+def save_plan(plan):
+    """plan.json beside the results, for --rerender."""
+    with open(os.path.join(plan.results, "plan.json"), "w") as f:
+        json.dump(dataclasses.asdict(plan), f, indent=1)
+
+
+def load(results_dir, report_path=None):
+    """The plan and results of an earlier run (its plan.json and results.csv)."""
+    with open(os.path.join(results_dir, "plan.json")) as f:
+        fields = json.load(f)
+    fields["systems"] = [config.System(**s) for s in fields["systems"]]
+    fields["results"] = os.path.abspath(results_dir)
+    if report_path:
+        fields["report"] = os.path.abspath(report_path)
+    plan = config.Plan(**fields)
+    kinds = {f.name: f.type for f in dataclasses.fields(guestrun.Result)}
+    convert = {"int": int, "float": float, "bool": lambda v: v == "True", "str": str}
+    with open(os.path.join(results_dir, "results.csv"), newline="") as f:
+        results = [guestrun.Result(**{k: convert[kinds[k] if isinstance(kinds[k], str) else kinds[k].__name__](v)
+                                      for k, v in row.items() if k in kinds})
+                   for row in csv.DictReader(f)]
+    return plan, results
 
 
 def write_csv(plan, results):
@@ -157,15 +204,17 @@ def write(plan, results):
     works = {s.name: {b.name: plan.work(s, b) for b in config.BENCHES} for s in plan.systems}
     out = ["# bt86 benchmarks", "",
            "Generated by `make bench` (benchmarks/run.py"
-           + (" --quick" if plan.scale == 8 else " --smoke" if plan.smoke else "")
+           + (" --quick" if plan.scale == config.QUICK_SCALE else " --smoke" if plan.smoke else "")
            + f") on {plan.date}; machine: {plan.machine}. "
            f"{plan.runs} run(s) per system, interleaved; each figure is the median of the runs. "
            "The guest is Debian's i386 kernel with a busybox initramfs (scripts/build-reference-guest.sh), "
            "128 MiB, one CPU; native runs the same static i386 programs on the host under `taskset -c 0`. "
-           "Slow systems do less work (the N row), and each figure is per unit of work.", ""]
+           "Slow systems do less work (see Work done), and each figure is per unit of work. "
+           "A guest's figures are timed by the host, from the arrival of the benchmark's begin line "
+           "to that of its result line on the serial console (both printed where the program's own "
+           "timing starts and ends); the guest's own clock is only a cross-check (see Notes).", ""]
     out += ["## Medians", ""]
     rows = [[f"{b.name} ({b.unit})"] + [table.cells[s, b.name][1] for s in names] for b in table.benches]
-    rows.append(["N (work units)"] + [", ".join(str(works[s][b.name]) for b in config.BENCHES) for s in names])
     out += markdown_table(["benchmark"] + names, rows)
     for ref in ("native", "qemu-tcg"):
         others = [s for s in names if s != ref]
@@ -183,6 +232,9 @@ def write(plan, results):
                 "qemu": f"`qemu-system-i386 -accel {s.accel}` (Debian's; only a comparison; its boot time "
                         "includes SeaBIOS)"}[s.kind]
         out.append(f"- **{s.name}**: {desc}" + (f" — not run: {s.unavailable}" if s.unavailable else ""))
+    out += ["", "## Work done (N of each benchmark)", ""]
+    out += markdown_table(["benchmark"] + names,
+                          [[b.name] + [str(works[s][b.name]) for s in names] for b in config.BENCHES])
     out += ["", "## Benchmarks", ""]
     out += [f"- **{b.name}** ({b.unit}): {b.what}" + (" (checksum checked)" if b.checksum else "")
             for b in table.benches]
@@ -193,7 +245,11 @@ def write(plan, results):
         out += ["", "## Notes", ""] + [f"{i}. {n}" for i, n in enumerate(table.notes, 1)]
     out += stats_section(plan, md)
     out += ["", f"Raw figures: [{rel(csv_path, md)}]({rel(csv_path, md)}); the guests' console "
-            "logs (with the host's arrival time of each line) are beside it.", ""]
+            "logs (with the host's arrival time of each line) are beside it.", "",
+            "To measure again: `make bench` (three runs; `make bench BENCH_ARGS=--quick` for one run "
+            "of a quarter of the work); `python3 benchmarks/run.py --help` lists the options, e.g. "
+            "`--systems native,qemu-tcg` or `--rerender RESULTS_DIR` to rewrite this page from "
+            "earlier results.", ""]
     with open(md, "w") as f:
         f.write("\n".join(out))
     guestrun.progress(f"wrote {md}" + ("" if problem else f", {png}") + f" and {csv_path}")

@@ -43,8 +43,8 @@ def probe_kvm(plan, system):
         return "/dev/kvm is not accessible to this user"
     guestrun.progress("probing qemu -accel kvm with a short boot of the guest")
     argv = guestrun.vm_argv(plan, system, "console=ttyS0 bt86_cmd=true")
-    lines, rc = guestrun.spawn_lines(argv, 120, stop=lambda line: line.startswith("Code=")
-                                     or line.startswith(guestrun.MARKER))
+    lines, rc, _ = guestrun.spawn_lines(argv, 120, stop=lambda line: line.startswith("Code=")
+                                        or line.startswith(guestrun.MARKER))
     text = [line for _, line in lines]
     if any(line.startswith(guestrun.MARKER) for line in text):
         return ""

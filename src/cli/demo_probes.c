@@ -7,8 +7,8 @@
 /* Same order as the `probes` table of probes.asm. */
 const struct demo_probe demo_probes[] = {
     { "sgdt", "SGDT (GDT base)", 0, DK_BASE,
-      "does not trap on a CPU without UMIP; with UMIP (this host) it faults and the host "
-      "kernel answers it itself with a dummy base: the guest sees the host's value",
+      "without UMIP it does not trap and stores the host's GDTR; with UMIP it faults but "
+      "the host kernel answers it itself with a dummy base: a host value either way",
       "faults at host CPL 3 (UMIP) and reaches the VMM, which emulates it" },
     { "sgdt3", "SGDT (GDT base)", 3, DK_BASE,
       "same as ring 0: the host kernel's UMIP emulation answers with a dummy base",

@@ -27,6 +27,7 @@ struct demo_device {
     struct machine *m;
     struct demo_result *r;
     int probe;          /* the probe reporting now, -1 before the first */
+    bool show;          /* --show-translation: label the log by probe */
     uint64_t clock_start;
 };
 
@@ -58,8 +59,15 @@ static void demo_device__write(void *opaque, uint32_t offset, uint32_t value, un
         break;
     case 4: /* PORT_ID */
         d->probe = (int)value;
+        if (d->show && d->probe >= 0 && d->probe < demo_nprobes)
+            fprintf(log_file, "\n== probe %d: %s, ring %d\n", d->probe,
+                    demo_probes[d->probe].insn, demo_probes[d->probe].ring);
         break;
     case 6: /* PORT_CLOCK */
+        if (d->show && log_mask) {
+            fprintf(log_file, "\n== timing loops: log off\n");
+            log_mask = 0; /* 2 x DEMO_LOOPS iterations would drown the probes */
+        }
         if (value == 0)
             d->clock_start = host_ns();
         else if (value < 3)
@@ -74,10 +82,10 @@ static void demo_device__write(void *opaque, uint32_t offset, uint32_t value, un
 
 /* Build a bare machine (RAM, the demo device, no PC board: the probes need
  * no interrupts), load the probe guest, run it. */
-static void demo__child(const struct engine *e, struct demo_result *r)
+static void demo__child(const struct engine *e, bool show, struct demo_result *r)
 {
     struct machine *m = calloc(1, sizeof(*m));
-    struct demo_device d = { .m = m, .r = r, .probe = -1 };
+    struct demo_device d = { .m = m, .r = r, .probe = -1, .show = show };
     char err[256];
     int rc;
 
@@ -145,8 +153,8 @@ void demo__run(const struct engine *e, bool show_translation, struct demo_result
         close(fds[0]);
         const char *bad;
         if (show_translation)
-            log__parse("in_asm,out_asm", &bad);
-        demo__child(e, r);
+            log__parse("in_asm,out_asm,int", &bad); /* int: what trapped, under trap */
+        demo__child(e, show_translation, r);
         ssize_t n = write(fds[1], r, sizeof(*r));
         _exit(n == (ssize_t)sizeof(*r) ? 0 : 1);
     }

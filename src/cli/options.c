@@ -283,6 +283,7 @@ void options__usage(FILE *f)
 {
     fprintf(f,
 "usage: bt86 [options]\n"
+"       bt86 demo popek-goldberg [--engine E] [--format md|text|json] [--show-translation]\n"
 "Run a 32-bit x86 guest without hardware virtualization (QEMU-style options).\n"
 "\n"
 "  -kernel FILE     boot FILE: a Linux bzImage, or a multiboot kernel (ELF32 or\n"

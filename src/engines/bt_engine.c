@@ -73,7 +73,9 @@ static uint8_t bt__flat(const struct cpu *cpu)
     uint8_t flat = 0;
     for (int s = S_ES; s <= S_GS; s++) {
         const struct seg_cache *c = &cpu->seg[s];
-        if (c->base == 0 && c->limit == 0xffffffffu && (c->attr & mask) == (DESC_P | DESC_S | DESC_W))
+        /* The stack must also be 32-bit (SS.B) for PUSH/POP/CALL/RET. */
+        if (c->base == 0 && c->limit == 0xffffffffu && (c->attr & mask) == (DESC_P | DESC_S | DESC_W)
+            && (s != S_SS || (c->attr & DESC_DB)))
             flat |= (uint8_t)(1u << s);
     }
     return flat;
@@ -99,12 +101,11 @@ static struct block_key bt__key(const struct cpu *cpu)
 static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
 {
     struct block_key k = bt__key(cpu);
+    if (!guest_code__mapped(cpu, k.lin) && (!guest_code__fill(cpu) || !guest_code__mapped(cpu, k.lin)))
+        return NULL;
     struct block *b = cache__lookup(s->cache, &k);
     if (b && guest_code__same(cpu, k.lin, b->guest, b->nbytes))
         return b;
-    uint8_t probe;
-    if (!guest_code__read(cpu, k.lin, &probe, 1) && (!guest_code__fill(cpu) || !guest_code__read(cpu, k.lin, &probe, 1)))
-        return NULL;
     if (b)
         stats.blocks_stale++;
     b = translator__block(s->cache, cpu, &k);

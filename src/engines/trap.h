@@ -46,7 +46,8 @@ struct trap_exit {
     uint32_t err;      /* its error code */
     uint32_t cr2;      /* faulting linear address of a #PF */
     struct trap_sels sels; /* the segment registers as the guest left them */
-    uint64_t ns;       /* host nanoseconds spent in guest code, entry to exit */
+    uint64_t ns;       /* host nanoseconds in guest code since the last entry */
+    bool handled;      /* the exit callback handled it already */
 };
 
 /* Set up the host side once per process: signal handlers on their own
@@ -61,10 +62,16 @@ void trap_native__stop_timer(void);
  * or -errno. */
 enum trap_seg_kind { TRAP_SEG_UNUSED, TRAP_SEG_CODE, TRAP_SEG_DATA, TRAP_SEG_NONE };
 int trap_native__set_ldt(unsigned idx, enum trap_seg_kind kind);
+/* Called on the signal stack for each exit with the guest's state
+ * already in the cpu: returns true to go on natively with the selectors
+ * it writes to *next (it has handled the exit), false to return from
+ * trap_native__run (it sets x->handled when it did handle it). */
+typedef bool (*trap_exit_fn)(void *opaque, struct trap_exit *x, struct trap_sels *next);
 /* Run cpu's guest code natively with these selectors until it faults, makes
- * a system call, or the timer ticks; registers, EIP and the arithmetic
- * flags go back into cpu. */
-void trap_native__run(struct cpu *cpu, const struct trap_sels *sels, struct trap_exit *out);
+ * a system call, or the timer ticks and on_exit does not go on; registers,
+ * EIP, the arithmetic flags and the FPU go back into cpu. */
+void trap_native__run(struct cpu *cpu, const struct trap_sels *sels, struct trap_exit *out,
+                      trap_exit_fn on_exit, void *opaque);
 
 /* The guest's FPU state as the legacy FXSAVE image of a signal frame
  * (trap_fpu.c): the part of the frame the guest's FPU lives in. */
@@ -82,13 +89,5 @@ int trap_map__init(char *buf, size_t len);
 bool trap_map__fault(struct cpu *cpu, uint32_t lin, bool write);
 /* Forget every mapping (CR3/CR0/CR4 change, INVLPG, CPL change). */
 void trap_map__flush(void);
-
-/* What -d stats does not show: emulations per host exception vector and
- * the host time spent in guest code (the demo reads them). */
-struct trap_counters {
-    uint64_t by_vector[32];
-    uint64_t native_ns;
-};
-extern struct trap_counters trap_counters;
 
 #endif

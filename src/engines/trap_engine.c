@@ -1,7 +1,6 @@
 /* trap_engine.c - classic trap-and-emulate (-accel trap): guest code runs
  * unmodified on the host CPU at host CPL 3; what faults there is emulated. */
 #include <setjmp.h>
-#include <string.h>
 
 #include "core/engine.h"
 #include "core/log.h"
@@ -28,8 +27,6 @@
 #define DR6_BS (1u << 14)  /* single step (SDM vol. 3, 17.2.3) */
 #define SEL_NONE_IDX 8191 /* host LDT entry for FS/GS: every access faults */
 #define INTERP_CHUNK 256  /* instructions interpreted before trying native again */
-
-struct trap_counters trap_counters;
 
 static bool seg_flat(const struct seg_cache *c)
 {
@@ -171,57 +168,53 @@ static uint32_t trap_start(uint32_t eip, int trapno, enum trap_exit_kind kind)
     return *(const volatile uint8_t *)(uintptr_t)(eip - 1) == 0xcc ? eip - 1 : eip - 2;
 }
 
-/* One native run and what it ended with. */
-static void run_native(struct machine *m, struct cpu *cpu, const struct trap_sels *sels)
+/* Account for one exit and follow what the guest changed natively
+ * (segment registers it loaded through selectors valid in the host's
+ * tables). False when the guest cannot go on. */
+static bool follow_exit(struct machine *m, struct cpu *cpu, const struct trap_sels *sels,
+                        const struct trap_exit *x)
 {
-    struct trap_exit x;
-    trap_native__run(cpu, sels, &x);
-    stats.trap_native_runs++;
-    trap_counters.native_ns += x.ns;
-    cpu->icount += x.ns ? x.ns : 1; /* guest time: about one instruction per ns */
-
-    if (x.sels.cs != sels->cs && !resync_cs(cpu, x.sels.cs)) {
+    cpu->icount += x->ns ? x->ns : 1; /* guest time: about one instruction per ns */
+    if (x->sels.cs != sels->cs && !resync_cs(cpu, x->sels.cs)) {
         machine__kill(m, "-accel trap: the guest's far transfer to %04x:%08x did not fault: "
                          "that selector is valid in the host's GDT%s, so the guest ran in a "
                          "host segment; its state is lost",
-                      x.sels.cs, cpu->eip,
-                      x.sels.cs == HOST_CS64 ? " (the host's 64-bit code segment)" : "");
-        return;
+                      x->sels.cs, cpu->eip,
+                      x->sels.cs == HOST_CS64 ? " (the host's 64-bit code segment)" : "");
+        return false;
     }
-    resync_segment(cpu, S_SS, sels->ss, x.sels.ss);
-    resync_segment(cpu, S_DS, sels->ds, x.sels.ds);
-    resync_segment(cpu, S_ES, sels->es, x.sels.es);
-    resync_segment(cpu, S_FS, sels->fs, x.sels.fs);
-    resync_segment(cpu, S_GS, sels->gs, x.sels.gs);
+    resync_segment(cpu, S_SS, sels->ss, x->sels.ss);
+    resync_segment(cpu, S_DS, sels->ds, x->sels.ds);
+    resync_segment(cpu, S_ES, sels->es, x->sels.es);
+    resync_segment(cpu, S_FS, sels->fs, x->sels.fs);
+    resync_segment(cpu, S_GS, sels->gs, x->sels.gs);
+    return true;
+}
 
-    switch (x.kind) {
-    case TRAP_EXIT_TIMER:
-        stats.trap_timer_exits++;
-        return;
-    case TRAP_EXIT_SYSCALL:
+/* Handle a fault or a stopped system call of guest code: map the page, or
+ * emulate the instruction (delivering what it raises). */
+static void handle_exit(struct cpu *cpu, const struct trap_exit *x)
+{
+    if (x->kind == TRAP_EXIT_SYSCALL) {
         stats.trap_syscalls++;
-        cpu->eip = trap_start(cpu->eip, 0, x.kind);
+        cpu->eip = trap_start(cpu->eip, 0, x->kind);
         emulate(cpu, true);
         return;
-    case TRAP_EXIT_FAULT:
-        break;
     }
-    if (x.trapno >= 0 && x.trapno < 32)
-        trap_counters.by_vector[x.trapno]++;
-    if (x.trapno == EXC_PF && trap_map__fault(cpu, x.cr2, (x.err & 2) != 0))
+    if (x->trapno == EXC_PF && trap_map__fault(cpu, x->cr2, (x->err & 2) != 0))
         return;
-    if (x.trapno == EXC_DB) {
+    if (x->trapno == EXC_DB) {
         /* The guest set TF natively (POPF): its single-step trap, after
          * the instruction that followed (SDM vol. 3, 17.3.1.4). */
         cpu->insn_eip = cpu->eip;
         exc__debug_trap(cpu, DR6_BS);
         return;
     }
-    if (x.trapno == EXC_BP || x.trapno == EXC_OF)
-        cpu->eip = trap_start(cpu->eip, x.trapno, x.kind);
-    bool fetch_fault = x.trapno == EXC_PF && x.cr2 == cpu->eip;
+    if (x->trapno == EXC_BP || x->trapno == EXC_OF)
+        cpu->eip = trap_start(cpu->eip, x->trapno, x->kind);
+    LOG(int, "trap: host vector %d at %08x emulated\n", x->trapno, cpu->eip);
+    bool fetch_fault = x->trapno == EXC_PF && x->cr2 == cpu->eip;
     emulate(cpu, !fetch_fault);
-    LOG(int, "trap: host vector %d at %08x emulated\n", x.trapno, cpu->eip);
 }
 
 /* Whether the interpreter must take the next instruction: interrupt
@@ -231,6 +224,50 @@ static bool interp_turn(const struct machine *m, const struct cpu *cpu)
 {
     return cpu->inhibit_irq || cpu->nmi_pending || (cpu->eflags & (F_TF | F_RF | F_NT)) ||
            (cpu->dr[7] & 0xff) || (m->intr_line && (cpu->eflags & F_IF));
+}
+
+/* One native run: what the exit callback sees. */
+struct run_ctx {
+    struct machine *m;
+    struct trap_sels sels;  /* the selectors the guest runs with now */
+};
+
+/* The exit callback (on the signal stack, see trap_native.c): handle the
+ * exit, and go on natively when nothing needs the run loop. */
+static bool on_exit(void *opaque, struct trap_exit *x, struct trap_sels *next)
+{
+    struct run_ctx *c = opaque;
+    struct machine *m = c->m;
+    struct cpu *cpu = &m->cpu;
+
+    if (x->kind == TRAP_EXIT_TIMER)
+        return false;
+    x->handled = true;
+    if (!follow_exit(m, cpu, &c->sels, x))
+        return false;
+    handle_exit(cpu, x);
+    /* The slice's budget is not looked at: a trap costs microseconds of
+     * host time, counted as guest time, so the budget would end the slice
+     * after a few traps; the 1 ms host timer ends it instead. */
+    if (m->stop != STOP_NONE || cpu->halted || interp_turn(m, cpu) || !native_setup(cpu, next))
+        return false;
+    stats.trap_native_runs++;
+    c->sels = *next;
+    return true;
+}
+
+static void run_native(struct machine *m, struct cpu *cpu, const struct trap_sels *sels)
+{
+    struct run_ctx c = { .m = m, .sels = *sels };
+    struct trap_exit x;
+    stats.trap_native_runs++;
+    trap_native__run(cpu, sels, &x, on_exit, &c);
+    if (x.handled)
+        return;
+    if (x.kind == TRAP_EXIT_TIMER)
+        stats.trap_timer_exits++;
+    if (follow_exit(m, cpu, &c.sels, &x) && x.kind != TRAP_EXIT_TIMER)
+        handle_exit(cpu, &x);
 }
 
 static uint64_t trap_engine__run(struct machine *m, uint64_t budget)
@@ -263,7 +300,6 @@ static int trap_engine__init(struct machine *m)
         machine__kill(m, "-accel trap: %s", m->stop_message);
         return 0; /* the run loop stops at once with that message */
     }
-    memset(&trap_counters, 0, sizeof(trap_counters));
     return trap_native__init();
 }
 

@@ -282,6 +282,7 @@ static struct dcache_entry *dcache_fill(struct cpu *cpu, const uint8_t *w, bool 
 /* ---- entry point ---------------------------------------------------- */
 
 struct l1_entry decode__l1[L1_SIZE];
+struct fetch_mode decode__mode;
 
 /* The second level, checked against the bytes, then (with fill_l1) the
  * first level filled; or a decode byte by byte into *scratch. */
@@ -300,7 +301,7 @@ static struct insn *decode__l2(struct cpu *cpu, struct insn *scratch, bool code3
         if (!fill_l1 || !code_wp__mark(cpu, (uint32_t)(w - cpu->m->ram.host), d->in.len))
             return insn_from_cache(cpu, &d->in, d->key, d->disp, ip_mask);
         struct l1_entry *e = l1_slot(lin);
-        e->tag = l1_tag(cpu, lin, code32);
+        e->tag = l1_tag(lin, (uint32_t)code32 << 1 | (cpu->cpl == 3));
         e->disp = d->disp;
         e->key = d->key;
         e->in = d->in;
@@ -324,6 +325,5 @@ struct insn *decode__miss(struct cpu *cpu, struct insn *scratch, bool code32)
  * code_wp's back: only the second level, which checks the bytes, serves. */
 void decode__insn(struct cpu *cpu, struct insn *in)
 {
-    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
-    *in = *decode__l2(cpu, in, code32, false);
+    *in = *decode__l2(cpu, in, fetch_mode__of(cpu).bits >> 1, false);
 }

@@ -34,8 +34,9 @@ static inline uint32_t ea_pack(const struct ea_recipe *r)
 
 static inline uint32_t ea_eval(uint32_t packed, uint32_t disp, const uint32_t *gpr)
 {
-    uint32_t ea = disp + (gpr[packed & 7] & -((packed >> 3) & 1))
-                + ((gpr[(packed >> 4) & 7] & -((packed >> 7) & 1)) << ((packed >> 8) & 3));
+    uint32_t ea = disp + (gpr[packed & 7] & -((packed >> 3) & 1));
+    if (packed & 0x80) /* most operands have no index */
+        ea += gpr[(packed >> 4) & 7] << ((packed >> 8) & 3);
     return packed & 0x400 ? ea & 0xffff : ea;
 }
 
@@ -117,11 +118,33 @@ _Static_assert(sizeof(struct l1_entry) == 64, "a first-level entry is one cache 
 
 extern struct l1_entry decode__l1[L1_SIZE];
 
-/* Linear EIP, default size, user or supervisor, generation. */
-static inline uint64_t l1_tag(const struct cpu *cpu, uint32_t lin, bool code32)
+/* What the fetch depends on besides EIP: the default size (CS.D in
+ * protected mode, 16 bits in real and V86 mode: SDM vol. 1, 3.6) and user
+ * or supervisor. The dispatch loop keeps it in decode__mode and refreshes
+ * it wherever it may change: on entry, around careful steps, and after the
+ * handlers that load CS, CR0 or EFLAGS.VM (dispatch.c). */
+struct fetch_mode {
+    uint32_t bits;    /* bit 0 CPL 3, bit 1 32-bit default size */
+    uint32_t ip_mask; /* 0xffff or 0xffffffff */
+};
+extern struct fetch_mode decode__mode;
+
+static inline struct fetch_mode fetch_mode__of(const struct cpu *cpu)
 {
-    uint32_t ctx = code_wp__gen | (uint32_t)code32 << 1 | (cpu->cpl == 3);
-    return (uint64_t)ctx << 32 | lin;
+    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
+    return (struct fetch_mode){ (uint32_t)code32 << 1 | (cpu->cpl == 3),
+                                code32 ? 0xffffffffu : 0xffff };
+}
+
+static inline void decode__mode_refresh(const struct cpu *cpu)
+{
+    decode__mode = fetch_mode__of(cpu);
+}
+
+/* Linear EIP, fetch mode bits, generation. */
+static inline uint64_t l1_tag(uint32_t lin, uint32_t mode_bits)
+{
+    return (uint64_t)(code_wp__gen | mode_bits) << 32 | lin;
 }
 
 static inline struct l1_entry *l1_slot(uint32_t lin)
@@ -145,15 +168,13 @@ static inline struct insn *insn_from_cache(struct cpu *cpu, struct insn *in, uin
     return in;
 }
 
-/* The instruction at CS:EIP, decoded: a decode cache entry's, or *scratch
- * when it is not cacheable. Valid until the next decode. */
+/* The instruction at CS:EIP, decoded with decode__mode (which must be
+ * current): a decode cache entry's, or *scratch when it is not cacheable.
+ * Valid until the next decode. */
 static inline __attribute__((always_inline)) struct insn *
 decode__insn_inline(struct cpu *cpu, struct insn *scratch)
 {
-    /* Default operand and address size: CS.D in protected mode, 16 bits in
-     * real and V86 mode (SDM vol. 1, 3.6). */
-    bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
-    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
+    struct fetch_mode mode = decode__mode;
     const struct seg_cache *cs = &cpu->seg[S_CS];
     uint32_t eip = cpu->eip;
     uint32_t lin = cs->base + eip;
@@ -161,11 +182,11 @@ decode__insn_inline(struct cpu *cpu, struct insn *scratch)
 
     /* The instruction must still lie within CS's limit (a reload of CS
      * with the same base may have changed it). */
-    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
-    if (__builtin_expect(e->tag == l1_tag(cpu, lin, code32), 1)
+    uint32_t lim = cs->limit < mode.ip_mask ? cs->limit : mode.ip_mask;
+    if (__builtin_expect(e->tag == l1_tag(lin, mode.bits), 1)
         && __builtin_expect((uint64_t)eip + e->in.len - 1 <= lim, 1))
-        return insn_from_cache(cpu, &e->in, e->key, e->disp, ip_mask);
-    return decode__miss(cpu, scratch, code32);
+        return insn_from_cache(cpu, &e->in, e->key, e->disp, mode.ip_mask);
+    return decode__miss(cpu, scratch, mode.bits >> 1);
 }
 
 #endif

@@ -33,6 +33,23 @@ static void op_unimp(struct cpu *cpu, struct insn *in)
     cpu__raise_unimp(cpu, in);
 }
 
+/* Handlers that may change the fetch mode (decode_cache.h): they load CS
+ * (far transfers, INT n, IRET, task switches, SYSENTER/SYSEXIT) or CR0.PE
+ * (MOV CR0, LMSW), or change EFLAGS.VM (IRET, INT n). A new handler that
+ * does any of this must be listed here. Exceptions leave the run loop,
+ * which refreshes the mode when it starts again. */
+static const uint16_t mode_changing_ops[] = {
+    0x9a, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xea, 0xf1, 0xff,
+    OP_0F + 0x01, OP_0F + 0x22, OP_0F + 0x34, OP_0F + 0x35,
+};
+static op_fn mode_changing_fn[OP_COUNT];
+
+static void op_mode_changing(struct cpu *cpu, struct insn *in)
+{
+    mode_changing_fn[in->op](cpu, in);
+    decode__mode_refresh(cpu);
+}
+
 void interp__init(void)
 {
     code_wp__flush(); /* a new machine: nothing cached is its code */
@@ -54,6 +71,11 @@ void interp__init(void)
     for (unsigned op = 0; op < OP_COUNT; op++)
         if (!op_table[op])
             op_table[op] = op_unimp;
+    for (unsigned i = 0; i < sizeof(mode_changing_ops) / sizeof(mode_changing_ops[0]); i++) {
+        unsigned op = mode_changing_ops[i];
+        mode_changing_fn[op] = op_table[op];
+        op_table[op] = op_mode_changing;
+    }
     op_table_ready = true;
 }
 
@@ -81,6 +103,7 @@ int interp__exec_one(struct cpu *cpu)
     /* RAM may have been written from outside since the last instruction
      * (code_wp.c). */
     code_wp__flush();
+    decode__mode_refresh(cpu);
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
         cpu->exc_jmp = saved;
@@ -205,6 +228,7 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
 {
     if (m->stop != STOP_NONE || cpu->icount >= end)
         return false;
+    decode__mode_refresh(cpu);
     bool shadow = cpu->inhibit_irq;
     if (m->intr_line && (cpu->eflags & F_IF) && !shadow && m->intr_ack) {
         /* Between instructions: a fault while delivering reports this
@@ -275,11 +299,16 @@ static __attribute__((noinline)) void run_loop(struct machine *m, struct cpu *cp
     uint64_t interval = (log_mask & LOG_SLOW_MASK) ? 1 : POLL_INTERVAL;
     uint64_t poll = 1;
 
+    decode__mode_refresh(cpu); /* after an exception's delivery, too */
+
     for (;;) {
         if (__builtin_expect(--poll == 0 || cpu->halted || cpu->inhibit_irq
                              || (cpu->eflags & (F_TF | F_RF)) || (cpu->dr[7] & DR7_ENABLES)
                              || (m->intr_line && (cpu->eflags & F_IF)), 0)) {
-            if (!step_careful(m, cpu, end))
+            bool go_on = step_careful(m, cpu, end);
+            /* An interrupt or a debug trap may have been delivered. */
+            decode__mode_refresh(cpu);
+            if (!go_on)
                 return;
             uint64_t left = end - cpu->icount;
             poll = left < interval ? left : interval;

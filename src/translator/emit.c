@@ -43,6 +43,16 @@ void emit__exit(struct emit *e, uint32_t next, uint32_t count)
     emit32(e, (uint32_t)(e->exit_stub - (e->p + 4)));
 }
 
+void emit__exit_r8(struct emit *e, uint32_t count)
+{
+    /* mov [r13 + eip], r8d */
+    emit__bytes(e, (const uint8_t[]){ 0x45, 0x89, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xba }, 2);       /* mov r10d, count */
+    emit32(e, count);
+    emit__bytes(e, (const uint8_t[]){ 0xe9 }, 1);             /* jmp exit stub */
+    emit32(e, (uint32_t)(e->exit_stub - (e->p + 4)));
+}
+
 void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall, uint32_t count)
 {
     emit__bytes(e, (const uint8_t[]){ 0x0f, (uint8_t)(0x80 | cc) }, 2);
@@ -71,11 +81,22 @@ enum { CC_B = 2, CC_Z = 4, CC_NZ = 5 };
  *   lea r15, [r15 + r15*2]; shl r15, 3; add r15, r13      &cpu->tlb[i] - tlb
  *   lea r8d, [r14 + size-1]; and r8d, ~0xfff
  *   cmp r8d, [r15 + lin_page]; jne miss    other page, or the access crosses
- *   test byte [r15 + perm], need; jz miss  rights (none for MMIO, breakpoints)
+ *   test byte [r15 + rights], need; jz miss  what the guest PTEs grant
  *   [lea r8d, [r14 + size-1 - block_lin]; cmp r8d, block_len + size-1; jb miss]
  *                                          a store into this block's own code
- *   and r14d, 0xfff; add r14, [r15 + host]
+ *   and r14d, 0xfff; mov r15, [r15 + host]; test r15, r15; jz miss   MMIO
+ *   add r14, r15
  *   popfq, or lea rsp, [rsp+8] when no guest flag is live here
+ * The rights, not the TLB's fast-path permissions (tlb_entry.perm), are
+ * tested: perm also withholds writes to pages holding code the
+ * interpreter decoded (interp/code_wp.c), which would send every store to
+ * data sharing a page with code out of the block. That is sound because
+ * the interpreter forgets its decoded code on every entry (code_wp.c), and
+ * translated code runs only between such entries; this engine's own
+ * translations are validated by content, and a store into the running
+ * block's own bytes leaves the block (the range check above). Data
+ * breakpoints never meet translated code: the engine steps with the
+ * interpreter while DR7 enables any.
  * The miss stub pops the flags and leaves the block before the instruction,
  * which the interpreter then runs (walking the page tables, raising #PF,
  * doing MMIO or the page-crossing access exactly); its next run hits.
@@ -100,7 +121,7 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
     emit32(e, TLB_FIELD(lin_page));
     uint8_t *r1 = jcc_miss(e, CC_NZ);
     emit__bytes(e, (const uint8_t[]){ 0x41, 0xf6, 0x87 }, 3);                         /* test byte [r15+d32], imm8 */
-    emit32(e, TLB_FIELD(perm));
+    emit32(e, TLB_FIELD(rights));
     emit__bytes(e, (const uint8_t[]){ (uint8_t)need }, 1);
     uint8_t *r2 = jcc_miss(e, CC_Z);
     uint8_t *r3 = NULL;
@@ -112,22 +133,24 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
         r3 = jcc_miss(e, CC_B);
     }
     emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xe6, 0xff, 0x0f, 0, 0 }, 7);       /* and r14d, 0xfff */
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x03, 0xb7 }, 3);                         /* add r14, [r15+d32] */
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8b, 0xbf }, 3);                         /* mov r15, [r15+d32] */
     emit32(e, TLB_FIELD(host));
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x85, 0xff }, 3);                         /* test r15, r15 */
+    uint8_t *r4 = jcc_miss(e, CC_Z);
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x01, 0xfe }, 3);                         /* add r14, r15 */
     if (a->save_flags)
         emit__bytes(e, (const uint8_t[]){ 0x9d }, 1);
     else
         emit__bytes(e, (const uint8_t[]){ 0x48, 0x8d, 0x64, 0x24, 0x08 }, 5); /* lea rsp, [rsp+8] */
-    e->miss[e->nmiss++] = (typeof(e->miss[0])){ r1, r2, r3, a->eip, a->count };
+    e->miss[e->nmiss++] = (typeof(e->miss[0])){ { r1, r2, r3, r4 }, a->eip, a->count };
 }
 
 void emit__misses(struct emit *e)
 {
     for (int i = 0; i < e->nmiss; i++) {
-        patch_here(e->miss[i].rel, e->p);
-        patch_here(e->miss[i].rel2, e->p);
-        if (e->miss[i].rel3)
-            patch_here(e->miss[i].rel3, e->p);
+        for (int j = 0; j < 4; j++)
+            if (e->miss[i].rel[j])
+                patch_here(e->miss[i].rel[j], e->p);
         emit__bytes(e, (const uint8_t[]){ 0x9d }, 1); /* popfq */
         emit__exit(e, e->miss[i].eip, e->miss[i].count | BT_EXIT_MISS);
     }

@@ -16,8 +16,7 @@ struct emit {
     uint8_t *p;
     const uint8_t *exit_stub;
     struct {
-        uint8_t *rel;       /* rel32 field of the jumps to patch */
-        uint8_t *rel2, *rel3;
+        uint8_t *rel[4];    /* rel32 fields of the jumps to it (or NULL) */
         uint32_t eip;       /* the guest instruction to restart */
         uint32_t count;     /* instructions completed before it */
     } miss[EMIT_MAX_MISSES];
@@ -29,6 +28,8 @@ void emit__bytes(struct emit *e, const void *b, size_t n);
 /* Store next in cpu->eip, return count from the entry stub (see
  * bt_enter_fn). Flags are untouched. */
 void emit__exit(struct emit *e, uint32_t next, uint32_t count);
+/* The same with the next EIP taken from R8D (RET). */
+void emit__exit_r8(struct emit *e, uint32_t count);
 /* Host Jcc (condition cc) to the taken exit over the fall-through exit. */
 void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall, uint32_t count);
 

@@ -27,6 +27,11 @@ static size_t in_page(uint32_t lin, size_t n)
     return n < room ? n : room;
 }
 
+bool guest_code__mapped(const struct cpu *cpu, uint32_t lin)
+{
+    return code_page(cpu, lin) != NULL;
+}
+
 size_t guest_code__read(struct cpu *cpu, uint32_t lin, uint8_t *dst, size_t cap)
 {
     size_t done = 0;

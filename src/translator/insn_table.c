@@ -49,6 +49,10 @@ static void insn_table__init(void)
     for (size_t i = 0; i < sizeof(jcc) / sizeof(jcc[0]); i++)
         kind_of[jcc[i]] = K_JCC;
     kind_of[ZYDIS_MNEMONIC_JMP] = K_JMP;
+    kind_of[ZYDIS_MNEMONIC_PUSH] = K_PUSH;
+    kind_of[ZYDIS_MNEMONIC_POP] = K_POP;
+    kind_of[ZYDIS_MNEMONIC_CALL] = K_CALL;
+    kind_of[ZYDIS_MNEMONIC_RET] = K_RET;
     for (size_t i = 0; i < sizeof(count_dependent) / sizeof(count_dependent[0]); i++)
         kind_of[count_dependent[i]] |= K_FLAGS_MAYBE;
     ready = true;

@@ -11,8 +11,12 @@ enum {
     K_COPY = 1,           /* re-encoded for the host */
     K_JCC = 2,            /* relative Jcc: ends the block with two exits */
     K_JMP = 3,            /* relative JMP: ends the block */
-    K_KIND_MASK = 3,
-    K_FLAGS_MAYBE = 4,    /* may leave every flag unchanged (count 0) */
+    K_PUSH = 4,           /* PUSH r32/imm: through the inline lookup */
+    K_POP = 5,            /* POP r32 */
+    K_CALL = 6,           /* CALL rel32: a push, then ends the block */
+    K_RET = 7,            /* RET: a pop into EIP, ends the block */
+    K_KIND_MASK = 7,
+    K_FLAGS_MAYBE = 8,    /* may leave every flag unchanged (count 0) */
 };
 
 /* K_* of mnemonic m. */

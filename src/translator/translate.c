@@ -56,6 +56,8 @@ struct xinsn {
     bool mem;                      /* has a memory operand, accessed inline */
     uint8_t lea[HOST_INSN_MAX];    /* lea r14d, [its address] */
     uint8_t lea_len;
+    uint8_t post[8];               /* after the access: the ESP update */
+    uint8_t post_len;
     struct mem_access acc;
 };
 
@@ -128,7 +130,7 @@ static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEnc
     lea.operands[0].type = ZYDIS_OPERAND_TYPE_REGISTER;
     lea.operands[0].reg.value = ZYDIS_REGISTER_R14D;
     lea.operands[1] = *o;
-    lea.operands[1].mem.size = 0;
+    lea.operands[1].mem.size = 4; /* the encoder wants the LEA operand size */
     if (!host_reg(&lea.operands[1].mem.base) || !host_reg(&lea.operands[1].mem.index)
         || !encode(&lea, x->lea, &x->lea_len))
         return false;
@@ -199,6 +201,72 @@ static bool branch_target(struct xinsn *x, const ZydisDecodedOperand *op, uint32
     return t <= cs_limit;
 }
 
+static void put_bytes(uint8_t *buf, uint8_t *len, const void *b, size_t n)
+{
+    memcpy(buf + *len, b, n);
+    *len = (uint8_t)(*len + n);
+}
+
+/* PUSH r32/imm, POP r32, CALL rel32 and RET with a 32-bit flat stack: the
+ * stack slot's address into R14D, the access through the inline lookup
+ * (so a fault leaves ESP untouched), then ESP moves (LEA: flags kept).
+ * RET needs a CS limit of 4 GiB (no #GP possible on its target). */
+static bool stack_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k, uint32_t next)
+{
+    unsigned kind = x->kind & K_KIND_MASK;
+    bool down = kind == K_PUSH || kind == K_CALL;
+    const ZydisDecodedOperand *op = &ops[0];
+    int g = -1; /* the guest register pushed or popped */
+    if (!(k->flat & (1u << S_SS)) || x->in.operand_width != 32 || x->in.address_width != 32)
+        return false;
+    if ((kind == K_PUSH || kind == K_POP) && op->type == ZYDIS_OPERAND_TYPE_REGISTER
+        && ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_GPR32)
+        g = (int)(op->reg.value - ZYDIS_REGISTER_EAX);
+    int h = g == R_ESP ? 12 : g; /* its host register */
+    uint8_t rex = 0x41 | (h >= 8 ? 0x04 : 0);
+
+    if (down)
+        put_bytes(x->lea, &x->lea_len, (const uint8_t[]){ 0x45, 0x8d, 0x74, 0x24, 0xfc }, 5); /* lea r14d, [r12-4] */
+    else
+        put_bytes(x->lea, &x->lea_len, (const uint8_t[]){ 0x45, 0x89, 0xe6 }, 3);             /* mov r14d, r12d */
+    switch (kind) {
+    case K_PUSH:
+        if (g >= 0) {
+            put_bytes(x->host, &x->host_len, (const uint8_t[]){ rex, 0x89, (uint8_t)((h & 7) << 3 | 6) }, 3);
+        } else if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            uint32_t v = (uint32_t)op->imm.value.u;
+            put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x41, 0xc7, 0x06 }, 3);       /* mov dword [r14], imm32 */
+            put_bytes(x->host, &x->host_len, &v, 4);
+        } else {
+            return false;
+        }
+        break;
+    case K_POP:
+        /* POP ESP loads ESP itself (SDM vol. 2, POP): left to the interpreter. */
+        if (g < 0 || g == R_ESP)
+            return false;
+        put_bytes(x->host, &x->host_len, (const uint8_t[]){ rex, 0x8b, (uint8_t)((h & 7) << 3 | 6) }, 3);
+        break;
+    case K_CALL:
+        if (!branch_target(x, op, next, k->cs_limit))
+            return false;
+        put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x41, 0xc7, 0x06 }, 3);           /* mov dword [r14], next */
+        put_bytes(x->host, &x->host_len, &next, 4);
+        break;
+    default: /* K_RET */
+        if (x->in.operand_count_visible != 0 || k->cs_limit != 0xffffffffu)
+            return false;
+        put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x45, 0x8b, 0x06 }, 3);           /* mov r8d, [r14] */
+        break;
+    }
+    put_bytes(x->post, &x->post_len, (const uint8_t[]){ 0x45, 0x8d, 0x64, 0x24, (uint8_t)(down ? 0xfc : 0x04) }, 5);
+    x->mem = true;
+    x->acc.size = 4;
+    x->acc.write = down;
+    x->acc.user = (k->mode >> BLOCK_MODE_CPL_SHIFT) == 3;
+    return true;
+}
+
 /* Pass 1: decode and classify until the block ends. */
 static void pass_decode(struct xblock *xb, struct cpu *cpu)
 {
@@ -225,6 +293,9 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
             break;
         x->eip = eip;
         x->kind = insn_table__kind(x->in.mnemonic);
+        /* Far CALL/JMP/RET share their mnemonics with the near forms. */
+        if (x->in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+            x->kind = K_NONE;
         bool ok;
         switch (x->kind & K_KIND_MASK) {
         case K_COPY:
@@ -233,6 +304,12 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
         case K_JCC:
         case K_JMP:
             ok = branch_target(x, &ops[0], next, k->cs_limit);
+            break;
+        case K_PUSH:
+        case K_POP:
+        case K_CALL:
+        case K_RET:
+            ok = stack_insn(x, ops, k, next);
             break;
         default:
             ok = false;
@@ -248,7 +325,8 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
         off += x->in.length;
         xb->nbytes = off;
         eip = next & ip_mask;
-        if ((x->kind & K_KIND_MASK) != K_COPY)
+        unsigned kind = x->kind & K_KIND_MASK;
+        if (kind != K_COPY && kind != K_PUSH && kind != K_POP)
             return;
     }
 }
@@ -275,18 +353,23 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t end_eip)
         uint32_t next = x->eip + x->in.length;
         if (!(xb->k->mode & BLOCK_MODE_CODE32))
             next &= 0xffff;
+        if (x->mem) {
+            x->acc.block_lin = xb->k->lin;
+            x->acc.block_len = (uint32_t)xb->nbytes;
+            x->acc.eip = x->eip;
+            x->acc.count = i;
+            emit__bytes(e, x->lea, x->lea_len);
+            emit__lookup(e, &x->acc);
+        }
+        emit__bytes(e, x->host, x->host_len);
+        emit__bytes(e, x->post, x->post_len);
         switch (x->kind & K_KIND_MASK) {
-        case K_COPY:
-            if (x->mem) {
-                x->acc.block_lin = xb->k->lin;
-                x->acc.block_len = (uint32_t)xb->nbytes;
-                x->acc.eip = x->eip;
-                x->acc.count = i;
-                emit__bytes(e, x->lea, x->lea_len);
-                emit__lookup(e, &x->acc);
-            }
-            emit__bytes(e, x->host, x->host_len);
-            break;
+        case K_CALL:
+            emit__exit(e, x->target, i + 1);
+            return;
+        case K_RET:
+            emit__exit_r8(e, i + 1);
+            return;
         case K_JCC:
             emit__jcc(e, x->in.opcode & 0xf, x->target, next, i + 1);
             return;

@@ -32,6 +32,10 @@ size_t stubs__write(uint8_t *buf, size_t cap, void *opaque);
 
 /* ---- guest_code.c: reading guest code through the TLB ------------------ */
 
+/* Whether the TLB maps lin's page for an instruction fetch at the CPU's
+ * privilege. */
+bool guest_code__mapped(const struct cpu *cpu, uint32_t lin);
+
 /* Copy up to cap bytes of guest code at linear lin into dst, as far as the
  * TLB maps them for an instruction fetch at the CPU's privilege (the page
  * of lin and, when mapped, the next). Returns the bytes copied (0 when the

@@ -60,7 +60,6 @@ errors() {
 	expect 2 "no kernel given (use -kernel FILE)"
 	expect 2 "requires an argument" -kernel
 	expect 2 "unknown log category 'nonsense'" -d nonsense -kernel /dev/null
-	expect 2 "not built yet" -accel bt -kernel /dev/null
 	expect 2 "unknown accelerator 'kvm'" -accel kvm -kernel /dev/null
 	expect 2 "unknown device 'e1000'" -device e1000 -kernel /dev/null
 	expect 2 "unknown property 'port'" -device isa-debug-exit,port=1 -kernel /dev/null
