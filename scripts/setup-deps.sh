@@ -2,7 +2,7 @@
 # setup-deps.sh - install the Debian packages bt86 needs to build and test, if missing.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config libzydis-dev libcapstone-dev uthash-dev check nasm gcc-multilib qemu-system-x86 seabios python3 cpio gnuplot-nox"
+PACKAGES="build-essential cmake pkg-config libzydis-dev libcapstone-dev uthash-dev check nasm gcc-multilib qemu-system-x86 seabios python3 cpio gnuplot-nox xxd"
 
 missing=""
 for p in $PACKAGES; do

@@ -71,9 +71,6 @@ static int check_options(const struct options *o, const struct engine **engine)
     if (o->log_list && log__parse(o->log_list, &bad))
         return usage_error("-d: unknown log category '%s' (%s-d help lists them)", bad, "");
     *engine = engine__find(o->accel);
-    if (!*engine && engine__planned(o->accel))
-        return usage_error("-accel %s: this engine is not built yet (available: %s)", o->accel,
-                           engine__names());
     if (!*engine)
         return usage_error("-accel: unknown accelerator '%s' (available: %s)", o->accel,
                            engine__names());

@@ -137,6 +137,11 @@ struct msr_state {
     uint64_t pat;
     uint64_t mcg_ctl, mcg_status; /* machine-check global control and status */
     uint64_t mc_ctl[MCA_BANKS];   /* machine-check bank controls (interp/mca.c) */
+    /* P6 performance counters (interp/pmu.c): event selects, and each
+     * counter's value at the moment its count was last sampled. */
+    uint64_t pmc_evtsel[2];
+    uint64_t pmc_value[2];
+    uint64_t pmc_sampled_at[2]; /* event source reading at that moment */
 };
 
 /* Software TLB used by the interpreter (and by any engine that falls back

@@ -19,9 +19,6 @@ struct engine {
 
 /* Look an engine up by its -accel name; NULL when unknown. */
 const struct engine *engine__find(const char *name);
-/* True for an engine name the design has but this build does not have yet
- * (so the CLI can say "not available yet" rather than "unknown"). */
-bool engine__planned(const char *name);
 /* Comma-separated list of the engines this build has, for messages. */
 const char *engine__names(void);
 

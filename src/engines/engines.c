@@ -13,20 +13,12 @@ static const struct engine *const engines[] = {
     &trap_engine,
 };
 
-
 const struct engine *engine__find(const char *name)
 {
     for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
         if (strcmp(engines[i]->name, name) == 0)
             return engines[i];
     return NULL;
-}
-
-/* Every engine of the design is built now (interp, bt, trap). */
-bool engine__planned(const char *name)
-{
-    (void)name;
-    return false;
 }
 
 const char *engine__names(void)

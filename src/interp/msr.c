@@ -78,7 +78,7 @@ bool msr__read(struct cpu *cpu, uint32_t index, uint64_t *value)
     case MSR_SYSENTER_ESP: *value = cpu->msr.sysenter_esp; return true;
     case MSR_SYSENTER_EIP: *value = cpu->msr.sysenter_eip; return true;
     }
-    return mca__read(cpu, index, value);
+    return mca__read(cpu, index, value) || pmu__read(cpu, index, value);
 }
 
 bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value)
@@ -102,7 +102,7 @@ bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value)
     case MSR_SYSENTER_ESP: cpu->msr.sysenter_esp = value; return true;
     case MSR_SYSENTER_EIP: cpu->msr.sysenter_eip = value; return true;
     }
-    return mca__write(cpu, index, value);
+    return mca__write(cpu, index, value) || pmu__write(cpu, index, value);
 }
 
 /* 0F 32: RDMSR. */
@@ -137,14 +137,14 @@ static void op_rdtsc(struct cpu *cpu, struct insn *in)
     cpu->gpr[R_EDX] = (uint32_t)(v >> 32);
 }
 
-/* 0F 33: RDPMC. The P6 has two counters (ECX 0 or 1); bt86 counts no
- * events, so both read as 0. */
+/* 0F 33: RDPMC of the P6's two counters (ECX 0 or 1), 40 bits wide. */
 static void op_rdpmc(struct cpu *cpu, struct insn *in)
 {
     if ((!(cpu->cr4 & CR4_PCE) && cpu__pmode(cpu) && cpu->cpl != 0) || cpu->gpr[R_ECX] > 1)
         cpu__raise_err(cpu, EXC_GP, 0);
-    cpu->gpr[R_EAX] = 0;
-    cpu->gpr[R_EDX] = 0;
+    uint64_t v = pmu__counter(cpu, cpu->gpr[R_ECX]);
+    cpu->gpr[R_EAX] = (uint32_t)v;
+    cpu->gpr[R_EDX] = (uint32_t)(v >> 32);
 }
 
 void msr__register(void)

@@ -84,6 +84,10 @@ bool msr__write(struct cpu *cpu, uint32_t index, uint64_t value);
 /* The machine-check MSRs (mca.c), the same way. */
 bool mca__read(struct cpu *cpu, uint32_t index, uint64_t *value);
 bool mca__write(struct cpu *cpu, uint32_t index, uint64_t value);
+/* The P6 performance-monitoring MSRs and RDPMC's counters (pmu.c). */
+bool pmu__read(struct cpu *cpu, uint32_t index, uint64_t *value);
+bool pmu__write(struct cpu *cpu, uint32_t index, uint64_t value);
+uint64_t pmu__counter(struct cpu *cpu, int n);
 
 /* CPUID leaf: out = EAX, EBX, ECX, EDX. */
 void cpuid__query(uint32_t leaf, uint32_t out[4]);
