@@ -47,13 +47,8 @@
 
 uint32_t code_wp__gen = 4;
 
-struct code_mark {
-    uint64_t granules; /* bit n: bytes 64n..64n+63 hold cached code */
-    uint32_t gen;      /* the generation the bits belong to */
-};
-
-static struct code_mark *marks;
-static uint32_t marks_pages;
+struct code_mark *code_wp__marks;
+uint32_t code_wp__pages;
 
 void code_wp__flush(void)
 {
@@ -62,44 +57,37 @@ void code_wp__flush(void)
         return;
     /* The generation wrapped: old tags could look current again. */
     memset(decode__l1, 0, sizeof(decode__l1));
-    if (marks)
-        memset(marks, 0, (size_t)marks_pages * sizeof *marks);
+    if (code_wp__marks)
+        memset(code_wp__marks, 0, (size_t)code_wp__pages * sizeof *code_wp__marks);
     code_wp__gen = 4;
-}
-
-/* Bits of the granules that [off, off + len) covers within a page. */
-static inline uint64_t granule_bits(uint32_t off, uint32_t len)
-{
-    unsigned first = off >> 6, last = (off + len - 1) >> 6;
-    return (~0ull >> (63 - last)) & (~0ull << first);
 }
 
 static inline const struct code_mark *mark_of(uint32_t page)
 {
-    const struct code_mark *k = page < marks_pages ? &marks[page] : NULL;
+    const struct code_mark *k = page < code_wp__pages ? &code_wp__marks[page] : NULL;
     return k && k->gen == code_wp__gen ? k : NULL;
 }
 
 /* Room for the marks of every page of this machine's RAM. */
 static bool marks_reserve(uint32_t pages)
 {
-    if (pages <= marks_pages)
+    if (pages <= code_wp__pages)
         return true;
-    struct code_mark *n = realloc(marks, (size_t)pages * sizeof *n);
+    struct code_mark *n = realloc(code_wp__marks, (size_t)pages * sizeof *n);
     if (!n)
         return false;
-    memset(n + marks_pages, 0, (size_t)(pages - marks_pages) * sizeof *n);
-    marks = n;
-    marks_pages = pages;
+    memset(n + code_wp__pages, 0, (size_t)(pages - code_wp__pages) * sizeof *n);
+    code_wp__marks = n;
+    code_wp__pages = pages;
     return true;
 }
 
 bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
 {
     uint32_t page = phys >> 12;
-    if (!marks_reserve(cpu->m->ram.size >> 12) || page >= marks_pages)
+    if (!marks_reserve(cpu->m->ram.size >> 12) || page >= code_wp__pages)
         return false;
-    struct code_mark *k = &marks[page];
+    struct code_mark *k = &code_wp__marks[page];
     if (k->gen != code_wp__gen)
         *k = (struct code_mark){ 0, code_wp__gen };
     if (!k->granules) {
@@ -110,7 +98,7 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
                 e->perm &= ~(TLB_SUP_W | TLB_USER_W);
         }
     }
-    k->granules |= granule_bits(phys & 0xfff, len);
+    k->granules |= code_wp__granules(phys & 0xfff, len);
     return true;
 }
 
@@ -118,11 +106,4 @@ bool code_wp__page_marked(uint32_t phys_page)
 {
     const struct code_mark *k = mark_of(phys_page >> 12);
     return k && k->granules;
-}
-
-void code_wp__write(uint32_t phys, uint32_t len)
-{
-    const struct code_mark *k = mark_of(phys >> 12);
-    if (k && (k->granules & granule_bits(phys & 0xfff, len)))
-        code_wp__flush();
 }

@@ -23,9 +23,30 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len);
 /* Whether the physical page holds cached code (its TLB entries then get no
  * fast-path write rights). */
 bool code_wp__page_marked(uint32_t phys_page);
+struct code_mark {
+    uint64_t granules; /* bit n: bytes 64n..64n+63 hold cached code */
+    uint32_t gen;      /* the generation the bits belong to */
+};
+/* The marks of the physical pages below code_wp__pages (code_wp.c). */
+extern struct code_mark *code_wp__marks;
+extern uint32_t code_wp__pages;
+
+/* Bits of the granules that [off, off + len) covers within a page. */
+static inline uint64_t code_wp__granules(uint32_t off, uint32_t len)
+{
+    unsigned first = off >> 6, last = (off + len - 1) >> 6;
+    return (~0ull >> (63 - last)) & (~0ull << first);
+}
+
 /* A write to physical RAM [phys, phys + len) (at most one page) that did
  * not go through the TLB's fast path: flushes the decode cache when it
  * touches cached code. Every RAM writer but the inline paths calls it. */
-void code_wp__write(uint32_t phys, uint32_t len);
+static inline void code_wp__write(uint32_t phys, uint32_t len)
+{
+    uint32_t page = phys >> 12;
+    if (page < code_wp__pages && code_wp__marks[page].gen == code_wp__gen
+        && (code_wp__marks[page].granules & code_wp__granules(phys & 0xfff, len)))
+        code_wp__flush();
+}
 
 #endif
