@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 
 #define CACHE_HASH_SIZE 16384u
+#define CACHE_RECENT_SIZE 4096u
 #define CACHE_RESERVED 4096u
 
 struct cache {
@@ -44,6 +45,9 @@ struct cache {
     uint8_t *guest;         /* guest byte copies */
     size_t guest_size, guest_used;
     struct block *hash[CACHE_HASH_SIZE];
+    /* The last block found for each low linear address (QEMU's
+     * tb_jmp_cache): most lookups end here, without walking a chain. */
+    struct block *recent[CACHE_RECENT_SIZE];
 };
 
 static unsigned cache__hash(const struct block_key *k)
@@ -104,9 +108,12 @@ const uint8_t *cache__reserved(const struct cache *c)
 
 struct block *cache__lookup(struct cache *c, const struct block_key *k)
 {
+    struct block **r = &c->recent[k->lin & (CACHE_RECENT_SIZE - 1)];
+    if (*r && key__equal(&(*r)->key, k))
+        return *r;
     for (struct block *b = c->hash[cache__hash(k)]; b; b = b->next)
         if (key__equal(&b->key, k))
-            return b;
+            return *r = b;
     return NULL;
 }
 
@@ -132,11 +139,13 @@ void cache__commit(struct cache *c, struct block *b)
     c->guest_used += b->nbytes;
     b->next = c->hash[h];
     c->hash[h] = b;
+    c->recent[b->key.lin & (CACHE_RECENT_SIZE - 1)] = b; /* it shadows older ones */
 }
 
 void cache__flush(struct cache *c)
 {
     memset(c->hash, 0, sizeof(c->hash));
+    memset(c->recent, 0, sizeof(c->recent));
     c->blocks_used = 0;
     c->code_used = CACHE_RESERVED;
     c->guest_used = 0;
