@@ -76,7 +76,9 @@ static bool marks_reserve(uint32_t pages)
     struct code_mark *n = realloc(code_wp__marks, (size_t)pages * sizeof *n);
     if (!n)
         return false;
-    memset(n + code_wp__pages, 0, (size_t)(pages - code_wp__pages) * sizeof *n);
+    /* Pages not tracked until now may have writable TLB entries. */
+    for (uint32_t p = code_wp__pages; p < pages; p++)
+        n[p] = (struct code_mark){ .tlb_writable = true };
     code_wp__marks = n;
     code_wp__pages = pages;
     return true;
@@ -88,10 +90,17 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
     if (!marks_reserve(cpu->m->ram.size >> 12) || page >= code_wp__pages)
         return false;
     struct code_mark *k = &code_wp__marks[page];
-    if (k->gen != code_wp__gen)
-        *k = (struct code_mark){ 0, code_wp__gen };
-    if (!k->granules) {
-        /* The page becomes protected: no TLB entry may write it inline. */
+    if (k->gen != code_wp__gen) {
+        k->granules = 0;
+        k->gen = code_wp__gen;
+    }
+    if (!k->granules && k->tlb_writable) {
+        /* The page becomes protected: no TLB entry may write it inline.
+         * Entries filled while it was protected before never could, so
+         * the scan is needed only after one was given write rights: an
+         * engine that enters the interpreter for single instructions
+         * (each entry starts a generation) then pays no scan per entry. */
+        k->tlb_writable = false;
         for (int i = 0; i < TLB_SIZE; i++) {
             struct tlb_entry *e = &cpu->tlb[i];
             if (e->lin_page != TLB_INVALID && e->phys_page >> 12 == page)
@@ -100,6 +109,13 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
     }
     k->granules |= code_wp__granules(phys & 0xfff, len);
     return true;
+}
+
+void code_wp__note_writable(uint32_t phys_page)
+{
+    uint32_t page = phys_page >> 12;
+    if (page < code_wp__pages)
+        code_wp__marks[page].tlb_writable = true;
 }
 
 bool code_wp__page_marked(uint32_t phys_page)

@@ -23,9 +23,14 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len);
 /* Whether the physical page holds cached code (its TLB entries then get no
  * fast-path write rights). */
 bool code_wp__page_marked(uint32_t phys_page);
+/* A TLB entry for the physical page now has fast-path write rights, so a
+ * later code_wp__mark of the page must take them away again. */
+void code_wp__note_writable(uint32_t phys_page);
 struct code_mark {
-    uint64_t granules; /* bit n: bytes 64n..64n+63 hold cached code */
-    uint32_t gen;      /* the generation the bits belong to */
+    uint64_t granules;  /* bit n: bytes 64n..64n+63 hold cached code */
+    uint32_t gen;       /* the generation the bits belong to */
+    bool tlb_writable;  /* some TLB entry may write the page inline (any
+                         * generation): marking it must scan the TLB */
 };
 /* The marks of the physical pages below code_wp__pages (code_wp.c). */
 extern struct code_mark *code_wp__marks;

@@ -115,6 +115,8 @@ static uint8_t tlb__fast_perm(const struct cpu *cpu, const struct tlb_entry *e)
         return 0;
     if (code_wp__page_marked(e->phys_page))
         return e->rights & (TLB_SUP_R | TLB_USER_R);
+    if (e->rights & (TLB_SUP_W | TLB_USER_W))
+        code_wp__note_writable(e->phys_page);
     return e->rights;
 }
 
