@@ -5,6 +5,7 @@
 #include "interp/code_wp.h"
 
 #include "core/machine.h"
+#include "core/stats.h"
 
 /* Paging-structure entry bits (SDM vol. 3, tables 4-4 to 4-6). */
 #define PTE_P   0x001u
@@ -76,6 +77,7 @@ static void pt__walk(struct cpu *cpu, uint32_t lin, bool write, bool user,
                      uint32_t *phys_page, uint8_t *perm, uint8_t *global)
 {
     uint32_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 22) << 2);
+    stats.page_walks++;
     uint32_t pde = pt__read(cpu, pde_addr);
     if (!(pde & PTE_P))
         pt__fault(cpu, lin, 0, write, user);
@@ -154,6 +156,7 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
  * flushed with them (code_wp.c). */
 void tlb__flush(struct cpu *cpu, bool include_global)
 {
+    stats.tlb_flushes++;
     code_wp__flush();
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
