@@ -59,7 +59,7 @@ def main():
     args = parse_args()
     if args.rerender:
         plan, results = report.load(args.rerender, args.report)
-        report.write(plan, results)
+        report.write(plan, results, rerender=True)
         return 0
     plan = config.plan(args)
     setup.prepare(plan)

@@ -14,7 +14,7 @@ uint64_t bench__now_ns(void);
  * result line) and returns bench__now_ns(): call it where timing starts. */
 uint64_t bench__start(const char *name);
 
-/* Prints the machine-readable result line
+/* Prints "bench-ended NAME" and the machine-readable result line
  *     bench NAME n=N ns=TOTAL value=VALUE unit=UNIT [checksum=HEX]
  * where VALUE is the per-unit figure (checksum 0 and no checksum are told
  * apart by has_checksum). */

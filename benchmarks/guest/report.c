@@ -23,6 +23,10 @@ uint64_t bench__start(const char *name)
 void bench__report(const char *name, long n, uint64_t ns, double value, const char *unit,
                    int has_checksum, uint32_t checksum)
 {
+    /* First a line as long as the begin line, so that the host's view of
+     * the time between them does not depend on how fast the console is. */
+    printf("bench-ended %s\n", name);
+    fflush(stdout);
     printf("bench %s n=%ld ns=%llu value=%.6g unit=%s", name, n, (unsigned long long)ns,
            value, unit);
     if (has_checksum)

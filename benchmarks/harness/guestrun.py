@@ -15,6 +15,8 @@ MARKER = "bt86-guest: init reached"
 RESULT = re.compile(r"bench (\w+) n=(\d+) ns=(\d+) value=(\S+) unit=(\S+)(?: checksum=([0-9a-f]{8}))?")
 FAILED = re.compile(r"bench (\w+) FAILED: (.*)")
 BEGIN = re.compile(r"bench-begin (\w+)")
+ENDED = re.compile(r"bench-ended (\w+)")   # as long as the begin line, just before the result
+HEARTBEAT_S = 60   # progress while a VM prints nothing of interest
 ANSI = re.compile(r"\x1b(\[[0-9;?]*)?[A-Za-z]")
 EXITED = re.compile(r"bt86-guest: command exited with status (\d+)")
 
@@ -40,6 +42,16 @@ def progress(msg):
     print(time.strftime("[%H:%M:%S] ") + msg, file=sys.stderr, flush=True)
 
 
+def stop_group(proc):
+    """SIGTERM to PROC's process group (bt86 then still writes its -d stats
+    counters), SIGKILL when it has not exited 10 s later."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def spawn_lines(argv, timeout, stop=None, boot_timeout=None):
     """Runs ARGV; returns ([(host seconds since start, line)], exit status,
     why it was killed): killed at TIMEOUT, at BOOT_TIMEOUT when no guest
@@ -56,11 +68,17 @@ def spawn_lines(argv, timeout, stop=None, boot_timeout=None):
         lines.put(None)
 
     threading.Thread(target=reader, daemon=True).start()
-    out, why, limit = [], "", boot_timeout or timeout
+    out, why, limit, beat = [], "", boot_timeout or timeout, HEARTBEAT_S
     while not why:
+        now = time.monotonic() - t0
+        if now >= beat:
+            beat += HEARTBEAT_S
+            progress(f"  ... {now:.0f} s, {len(out)} lines" + (f"; last: {out[-1][1].strip()[:90]}" if out else ""))
         try:
-            item = lines.get(timeout=max(t0 + limit - time.monotonic(), 0.01))
+            item = lines.get(timeout=max(min(limit, beat) - now, 0.01))
         except queue.Empty:
+            if time.monotonic() - t0 < limit:
+                continue
             why = (f"killed: no marker line after {limit} s" if limit != timeout
                    else f"killed after {limit} s")
             break
@@ -72,7 +90,7 @@ def spawn_lines(argv, timeout, stop=None, boot_timeout=None):
         if stop and stop(item[1]):
             why = "stopped at: " + item[1].strip()
     if why:
-        os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc)
     proc.wait()
     return out, None if why else proc.returncode, why
 
@@ -83,8 +101,8 @@ CLOCK_TOLERANCE = 1.25
 
 def host_clock(res, bench):
     """A guest's figure, from the host's clock: the time between the arrival
-    of its begin and result lines (printed where the guest's timing starts
-    and ends). The guest's own clock cannot be trusted in every VM; its
+    of its begin and ended lines (printed where the guest's timing starts
+    and ends; both as long, so the console's speed cancels out). The guest's own clock cannot be trusted in every VM; its
     figure is kept in guest_value."""
     ratio = res.ns / 1e9 / res.host_s if res.host_s > 0 else 0
     res.guest_value, res.clock = res.value, "host"
@@ -116,17 +134,20 @@ def check(res, bench):
 def parse(system, run, lines, works, end_note, guest=False):
     """The results in LINES, one per benchmark of WORKS ({name: n}); the ones
     missing fail with END_NOTE. GUEST: the clock is checked."""
-    found, begun = {}, {}
+    found, begun, ended = {}, {}, {}
     benches = {b.name: b for b in config.BENCHES}
     for t, line in lines:
         m = BEGIN.search(line)
         if m:
             begun[m.group(1)] = t
+        m = ENDED.search(line)
+        if m:
+            ended[m.group(1)] = t
         m = RESULT.search(line)
         if m and m.group(1) in works:
             name = m.group(1)
             found[name] = Result(system, run, name, int(m.group(2)), True, float(m.group(4)),
-                                 m.group(5), int(m.group(3)), t - begun.get(name, t),
+                                 m.group(5), int(m.group(3)), ended.get(name, t) - begun.get(name, t),
                                  m.group(6) or "")
             if guest:
                 host_clock(found[name], benches[name])

@@ -16,39 +16,48 @@ def rel(path, start):
 
 
 class Table:
-    """The medians of every system and benchmark, and why the others failed."""
+    """The medians of every system and benchmark, and notes on why the others failed."""
 
     def __init__(self, plan, results):
         self.plan = plan
         self.benches = [config.BOOT] + config.BENCHES
-        self.cells, self.notes, self.clock_notes = {}, [], 0
+        self.cells, self.notes = {}, {}   # notes: text -> the cells it is about
+        self.host_clocked = [r for r in results if r.ok and r.clock == "host"]
         for s in plan.systems:
-            if s.unavailable:
-                self.notes.append(f"{s.name} was not run: {s.unavailable}")
             for b in self.benches:
                 self.cells[s.name, b.name] = self._cell(s, b, [r for r in results
                                                                if r.system == s.name and r.bench == b.name])
 
+    def _note(self, text, about):
+        """The number of note TEXT, shared by every cell it is about."""
+        self.notes.setdefault(text, []).append(about)
+        return list(self.notes).index(text) + 1
+
     def _cell(self, system, bench, rs):
         """(median or None, text)."""
         if system.unavailable:
-            return None, f"not run [{self.notes.index(f'{system.name} was not run: {system.unavailable}') + 1}]"
+            return None, f"not run [{self._note(f'{system.name} was not run: {system.unavailable}', '')}]"
         if system.kind == "native" and bench.name == "boot":
             return None, "n/a"
         bad = [r for r in rs if not r.ok]
         if bad or not rs:
             why = "; ".join(sorted({f"run {r.run}: {r.note}" for r in bad})) or "not run"
-            self.notes.append(f"{system.name} {bench.name}: {why}")
-            return None, f"**failed** ({len(bad)}/{len(rs)}) [{len(self.notes)}]"
-        off = [r for r in rs if r.clock == "host" and guestrun.clock_disagrees(r)]
-        self.clock_notes += len(off)
-        if off:
-            self.notes.append(f"{system.name} {bench.name}: the guest's own clock disagreed with the host's "
-                              "(" + ", ".join(f"run {r.run}: guest {r.ns / 1e9:.3g} s, host {r.host_s:.3g} s"
-                                              for r in off) + "); the figure, like every guest figure, "
-                              "is from the host's clock")
+            return None, f"**failed** ({len(bad)}/{len(rs)}) [{self._note(why, f'{system.name} {bench.name}')}]"
         med = statistics.median(r.value for r in rs)
-        return med, guestrun.fmt(med) + (f" [{len(self.notes)}]" if off else "")
+        off = [r for r in rs if r.clock == "host" and guestrun.clock_disagrees(r)]
+        if not off:
+            return med, guestrun.fmt(med)
+        text = ("the guest's own clock disagreed with the host's ("
+                + ", ".join(f"run {r.run}: guest {r.ns / 1e9:.3g} s, host {r.host_s:.3g} s" for r in off)
+                + "); the figure, like every guest figure, is from the host's clock")
+        return med, f"{guestrun.fmt(med)} [{self._note(text, f'{system.name} {bench.name}')}]"
+
+    def note_lines(self):
+        return [f"{i}. " + (", ".join(about) + ": " if any(about) else "") + text
+                for i, (text, about) in enumerate(self.notes.items(), 1)]
+
+    def clocks_agreed(self):
+        return self.host_clocked and not any("own clock" in t for t in self.notes)
 
     def value(self, system, bench):
         return self.cells[system, bench][0]
@@ -119,10 +128,11 @@ def run_seconds(log):
 
 def chart(plan, table, png):
     """A gnuplot histogram of the slowdowns against native (log scale)."""
-    systems = [s.name for s in plan.systems if s.name not in CHART_SYSTEMS_EXCLUDED and not s.unavailable]
-    benches = [b for b in config.BENCHES]
-    if not systems or not any(s.name == "native" for s in plan.systems):
-        return "no system to compare with native"
+    benches = config.BENCHES
+    systems = [s.name for s in plan.systems if s.name not in CHART_SYSTEMS_EXCLUDED
+               and any(table.slowdown(s.name, "native", b) for b in benches)]
+    if not systems:
+        return "no system has figures to compare with native's"
     data = os.path.join(plan.results, "slowdown.dat")
     with open(data, "w") as f:
         f.write("bench " + " ".join(systems) + "\n")
@@ -192,8 +202,9 @@ def write_csv(plan, results):
     return path
 
 
-def write(plan, results):
-    csv_path = write_csv(plan, results)
+def write(plan, results, rerender=False):
+    """The report; with the raw CSV unless RERENDER (it is already there)."""
+    csv_path = os.path.join(plan.results, "results.csv") if rerender else write_csv(plan, results)
     table = Table(plan, results)
     md = plan.report
     os.makedirs(os.path.dirname(md), exist_ok=True)
@@ -213,7 +224,7 @@ def write(plan, results):
            "128 MiB, one CPU; native runs the same static i386 programs on the host under `taskset -c 0`. "
            "Slow systems do less work (see Work done), and each figure is per unit of work. "
            "A guest's figures are timed by the host, from the arrival of the benchmark's begin line "
-           "to that of its result line on the serial console (both printed where the program's own "
+           "to that of its ended line on the serial console (printed where the program's own "
            "timing starts and ends); the guest's own clock is only a cross-check (see Notes).", ""]
     out += ["## Medians", ""]
     rows = [[f"{b.name} ({b.unit})"] + [table.cells[s, b.name][1] for s in names] for b in table.benches]
@@ -243,8 +254,8 @@ def write(plan, results):
     out += ["", "Compute and memcpy print a checksum of their work, checked against a reference "
             "computed independently by the harness; a missing line, a wrong checksum or a timeout "
             "is reported as failed, never as a figure."]
-    out += ["", "## Notes", ""] + [f"{i}. {n}" for i, n in enumerate(table.notes, 1)]
-    if not table.clock_notes:
+    out += ["", "## Notes", ""] + table.note_lines()
+    if table.clocks_agreed():
         out += ["", "Every guest's own clock agreed with the host's within "
                 f"{(guestrun.CLOCK_TOLERANCE - 1) * 100:.0f}% on every benchmark."]
     out += stats_section(plan, md)

@@ -13,7 +13,7 @@ set datafile missing "NaN"
 set key autotitle columnhead
 w = 0.8 / 2
 x(i) = column(0) + (i - 2 - (2 - 1) / 2.0) * w
-plot for [i=2:3] "/work/main/benchmarks/results/20261121-020602/slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
-     for [i=2:3] "/work/main/benchmarks/results/20261121-020602/slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
+plot for [i=2:3] "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
+     for [i=2:3] "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
          with labels offset 0,0.7 font ",9" notitle, \
-     "/work/main/benchmarks/results/20261121-020602/slowdown.dat" using 0:(NaN):xtic(1) notitle
+     "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using 0:(NaN):xtic(1) notitle
