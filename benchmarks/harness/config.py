@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # bt86's engines the harness runs: adding an engine is adding its name here.
-BT86_ENGINES = ["interp"]
+BT86_ENGINES = ["interp", "bt"]
 
 # How much less work a slow system does (the full work divided by this),
 # by system or by "system/benchmark"; a system not listed does the full work.

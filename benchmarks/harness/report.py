@@ -60,7 +60,9 @@ class Table:
         return self.host_clocked and not any("own clock" in t for t in self.notes)
 
     def value(self, system, bench):
-        return self.cells[system, bench][0]
+        """The median of SYSTEM on BENCH, or None when it was not run."""
+        cell = self.cells.get((system, bench))
+        return cell[0] if cell else None
 
     def slowdown(self, system, ref, bench):
         """How many times slower SYSTEM is than REF on BENCH (None if unknown)."""

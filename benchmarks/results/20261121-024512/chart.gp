@@ -11,9 +11,9 @@ set style fill solid 0.85 border -1
 set key outside top center horizontal
 set datafile missing "NaN"
 set key autotitle columnhead
-w = 0.8 / 2
-x(i) = column(0) + (i - 2 - (2 - 1) / 2.0) * w
-plot for [i=2:3] "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
-     for [i=2:3] "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
+w = 0.8 / 3
+x(i) = column(0) + (i - 2 - (3 - 1) / 2.0) * w
+plot for [i=2:4] "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
+     for [i=2:4] "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
          with labels offset 0,0.7 font ",9" notitle, \
-     "/work/main/benchmarks/results/20261121-023637/slowdown.dat" using 0:(NaN):xtic(1) notitle
+     "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using 0:(NaN):xtic(1) notitle
