@@ -24,7 +24,7 @@ START_TEST(defaults)
     ck_assert_int_eq(parse((const char *[]){ "bt86", NULL }), 0);
     ck_assert_int_eq(o.action, ACTION_RUN);
     ck_assert_uint_eq(o.ram_size, 128u << 20);
-    ck_assert_str_eq(o.accel, "interp");
+    ck_assert_str_eq(o.accel, "bt");
     ck_assert_int_eq(o.serial, SERIAL_STDIO);
     ck_assert_ptr_null(o.kernel);
     ck_assert_int_eq(o.ndebug_exits, 0);
