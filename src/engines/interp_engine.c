@@ -16,6 +16,6 @@ static void interp_engine__destroy(struct machine *m)
 const struct engine interp_engine = {
     .name = "interp",
     .init = interp_engine__init,
-    .run = interp__run,
+    .run = interp__engine_run,
     .destroy = interp_engine__destroy,
 };

@@ -22,7 +22,7 @@
  * - anything that changes what a linear address maps to flushes the cache
  *   by starting a new generation: every TLB flush (CR0/CR3/CR4 writes,
  *   INVLPG, A20, task switches), a new machine (interp__init), and every
- *   entry into the engine (interp__run, interp__exec_one), so that RAM
+ *   entry from another engine (interp__run, interp__exec_one), so that RAM
  *   written from outside the CPU between runs (loaders, tests, a CLI that
  *   reloads) is never stale. Page-table edits without INVLPG may leave the
  *   old translation in use, as a hardware TLB may (SDM vol. 3, 4.10.4.3);

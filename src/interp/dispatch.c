@@ -321,14 +321,14 @@ static __attribute__((noinline)) void run_loop(struct machine *m, struct cpu *cp
     }
 }
 
-uint64_t interp__run(struct machine *m, uint64_t budget)
+/* The loop of interp__run and interp__engine_run. */
+static uint64_t run(struct machine *m, uint64_t budget)
 {
     struct cpu *cpu = &m->cpu;
     jmp_buf jb;
     jmp_buf *saved = cpu->exc_jmp;
     uint64_t start = cpu->icount;
 
-    code_wp__flush(); /* as in interp__exec_one */
     cpu->exc_jmp = &jb;
     if (setjmp(jb)) {
         /* An instruction (or an interrupt delivery) raised: the faulting
@@ -343,4 +343,18 @@ uint64_t interp__run(struct machine *m, uint64_t budget)
     cpu->exc_jmp = saved;
     stats.insns_interp += cpu->icount - start;
     return cpu->icount - start;
+}
+
+uint64_t interp__run(struct machine *m, uint64_t budget)
+{
+    code_wp__flush(); /* as in interp__exec_one */
+    return run(m, budget);
+}
+
+uint64_t interp__engine_run(struct machine *m, uint64_t budget)
+{
+    /* Between two slices of this engine only device models ran, and they
+     * write guest RAM through code_wp__write or not at all (code_wp.c);
+     * interp__init flushed what the loaders wrote. */
+    return run(m, budget);
 }
