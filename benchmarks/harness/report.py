@@ -142,9 +142,10 @@ def chart(plan, table, png):
             vals = [table.slowdown(s, "native", b) for s in systems]
             f.write(b.name + " " + " ".join("NaN" if v is None else f"{v:.6g}" for v in vals) + "\n")
     n = len(systems)
+    data_name = os.path.basename(data)  # gnuplot runs in the results directory
     script = f"""
 set terminal pngcairo size 1000,560 font "sans,11"
-set output "{png}"
+set output "{os.path.relpath(png, plan.results)}"
 set title "Slowdown against native (median; log scale; lower is better)"
 set ylabel "times slower than native"
 set logscale y
@@ -157,22 +158,24 @@ set datafile missing "NaN"
 set key autotitle columnhead
 w = 0.8 / {n}
 x(i) = column(0) + (i - 2 - ({n} - 1) / 2.0) * w
-plot for [i=2:{n + 1}] "{data}" using (x(i)):(column(i)):(w) with boxes, \\
-     for [i=2:{n + 1}] "{data}" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \\
+plot for [i=2:{n + 1}] "{data_name}" using (x(i)):(column(i)):(w) with boxes, \\
+     for [i=2:{n + 1}] "{data_name}" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \\
          with labels offset 0,0.7 font ",9" notitle, \\
-     "{data}" using 0:(NaN):xtic(1) notitle
+     "{data_name}" using 0:(NaN):xtic(1) notitle
 """
     with open(os.path.join(plan.results, "chart.gp"), "w") as f:
         f.write(script)
-    r = subprocess.run(["gnuplot", os.path.join(plan.results, "chart.gp")],
-                       capture_output=True, text=True)
+    r = subprocess.run(["gnuplot", "chart.gp"], cwd=plan.results, capture_output=True, text=True)
     return "" if r.returncode == 0 else "gnuplot failed: " + r.stderr.strip()[:300]
 
 
 def save_plan(plan):
-    """plan.json beside the results, for --rerender."""
+    """plan.json beside the results, for --rerender; paths relative to the
+    directory the harness runs in, so no machine's layout is recorded."""
+    fields = {k: os.path.relpath(v) if isinstance(v, str) and os.path.isabs(v) else v
+              for k, v in dataclasses.asdict(plan).items()}
     with open(os.path.join(plan.results, "plan.json"), "w") as f:
-        json.dump(dataclasses.asdict(plan), f, indent=1)
+        json.dump(fields, f, indent=1)
 
 
 def load(results_dir, report_path=None):

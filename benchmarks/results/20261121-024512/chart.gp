@@ -1,6 +1,6 @@
 
 set terminal pngcairo size 1000,560 font "sans,11"
-set output "/work/main/docs/benchmarks.png"
+set output "../../../docs/benchmarks.png"
 set title "Slowdown against native (median; log scale; lower is better)"
 set ylabel "times slower than native"
 set logscale y
@@ -13,7 +13,7 @@ set datafile missing "NaN"
 set key autotitle columnhead
 w = 0.8 / 3
 x(i) = column(0) + (i - 2 - (3 - 1) / 2.0) * w
-plot for [i=2:4] "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
-     for [i=2:4] "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
+plot for [i=2:4] "slowdown.dat" using (x(i)):(column(i)):(w) with boxes, \
+     for [i=2:4] "slowdown.dat" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \
          with labels offset 0,0.7 font ",9" notitle, \
-     "/work/main/benchmarks/results/20261121-024512/slowdown.dat" using 0:(NaN):xtic(1) notitle
+     "slowdown.dat" using 0:(NaN):xtic(1) notitle
