@@ -1,4 +1,5 @@
 /* engines.c - the registry of execution engines, looked up by -accel name. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/engine.h"
@@ -23,5 +24,12 @@ const struct engine *engine__find(const char *name)
 
 const char *engine__names(void)
 {
-    return "interp, bt, trap";
+    static char names[64];
+
+    if (!names[0])
+        for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", engines[i]->name);
+        }
+    return names;
 }
