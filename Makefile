@@ -34,7 +34,8 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every benchmark: the interpreter loop's instruction rate, then the guest
-# benchmarks and boot time natively, under each engine and under QEMU
+# benchmarks and boot time natively, under each engine and under QEMU, then
+# the bare-metal ones (a trapped instruction's cost; every engine, trap too)
 # (benchmarks/run.py writes docs/benchmarks.md; BENCH_ARGS=--quick for a short run).
 bench: build
 	sh benchmarks/run.sh $(BUILD)

@@ -15,6 +15,9 @@ boot of the reference guest, interleaved (run 1 of every system, then run 2,
                and command line (a comparison only)
   qemu-kvm     the same with -accel kvm, when a probe boot shows that this
                host's /dev/kvm runs the guest (otherwise its column says why)
+Then the bare-metal benchmarks (harness/baremetal.py): a multiboot kernel
+timing one instruction (privileged ones included) or a compute loop, under
+every engine of bt86, -accel trap included, and natively.
 Each guest boot runs every benchmark in one go (bt86_cmd= on the kernel
 command line, see scripts/build-reference-guest.sh). Slow systems do less
 work (WORK_DIVISOR); every figure is per unit of work (ns per call, MB/s)
@@ -33,7 +36,7 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import config, guestrun, report, setup  # noqa: E402
+from harness import baremetal, config, guestrun, report, setup  # noqa: E402
 
 
 def parse_args():
@@ -42,7 +45,8 @@ def parse_args():
     p.add_argument("--runs", type=int, help="runs per system (default 3; --quick 1)")
     p.add_argument("--quick", action="store_true", help="one run, a quarter of the work")
     p.add_argument("--smoke", action="store_true",
-                   help="check the harness: native only, one run, tiny work, report in --results")
+                   help="check the harness: native only (the bare-metal benchmarks: every engine), "
+                   "one run, tiny work, report in --results")
     p.add_argument("--systems", help="comma-separated subset of: native, bt86-ENGINE, qemu-tcg, qemu-kvm")
     p.add_argument("--report", help="the markdown report (default docs/benchmarks.md)")
     p.add_argument("--results", help="where raw CSV and counters go (default benchmarks/results/STAMP)")
@@ -64,7 +68,7 @@ def main():
     plan = config.plan(args)
     setup.prepare(plan)
     report.save_plan(plan)
-    results = guestrun.run_all(plan)
+    results = guestrun.run_all(plan) + baremetal.run_all(plan)
     report.write(plan, results)
     # The smoke test fails on any failed benchmark; a real run reports them.
     return 1 if plan.smoke and not all(r.ok for r in results) else 0

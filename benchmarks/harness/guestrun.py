@@ -213,6 +213,8 @@ def run_guest(plan, system, run):
     marker = [t for t, line in lines if line.startswith(MARKER)]
     exited = [m.group(1) for _, line in lines for m in [EXITED.search(line)] if m]
     end = why or (f"the VM exited with status {rc}" + (f", the commands with {exited[0]}" if exited else ""))
+    if not marker and lines:
+        end += f"; its last line: {lines[-1][1].strip()[:300]}"
     boot = Result(system.name, run, "boot", 1, bool(marker), marker[0] if marker else 0.0, "s",
                   note="" if marker else "no marker line; " + end)
     return [boot] + parse(system.name, run, lines, works, "no result line; " + end, guest=True)

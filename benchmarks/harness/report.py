@@ -4,9 +4,9 @@ import dataclasses
 import json
 import os
 import statistics
-import subprocess
 
-from . import config, guestrun
+from . import baremetal, config, guestrun
+from .render import bar_chart, markdown_table
 
 CHART_SYSTEMS_EXCLUDED = {"native"}   # the chart shows ratios against native
 
@@ -76,12 +76,6 @@ def fmt_ratio(x):
     return "—" if x is None else f"{x:.3g}×"
 
 
-def markdown_table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out
-
-
 def read_stats(path):
     """{counter: value} from a -d stats file."""
     counters = {}
@@ -96,10 +90,12 @@ def read_stats(path):
     return counters
 
 
-def stats_section(plan, md):
+def stats_section(plan, md, results):
+    """The counters of each bt86 system whose guest booted at least once."""
     out = []
+    booted = {r.system for r in results if r.bench == config.BOOT.name and r.ok}
     for s in plan.systems:
-        if s.kind != "bt86" or s.unavailable:
+        if s.kind != "bt86" or s.name not in booted:
             continue
         runs = [(r, read_stats(guestrun.stats_file(plan, s, r))) for r in range(1, plan.runs + 1)]
         names = [n for n in dict.fromkeys(n for _, c in runs for n in c) if any(c.get(n) for _, c in runs)]
@@ -135,38 +131,9 @@ def chart(plan, table, png):
                and any(table.slowdown(s.name, "native", b) for b in benches)]
     if not systems:
         return "no system has figures to compare with native's"
-    data = os.path.join(plan.results, "slowdown.dat")
-    with open(data, "w") as f:
-        f.write("bench " + " ".join(systems) + "\n")
-        for b in benches:
-            vals = [table.slowdown(s, "native", b) for s in systems]
-            f.write(b.name + " " + " ".join("NaN" if v is None else f"{v:.6g}" for v in vals) + "\n")
-    n = len(systems)
-    data_name = os.path.basename(data)  # gnuplot runs in the results directory
-    script = f"""
-set terminal pngcairo size 1000,560 font "sans,11"
-set output "{os.path.relpath(png, plan.results)}"
-set title "Slowdown against native (median; log scale; lower is better)"
-set ylabel "times slower than native"
-set logscale y
-set yrange [0.5:*]
-set xrange [-0.6:{len(benches) - 0.4}]
-set grid ytics mytics
-set style fill solid 0.85 border -1
-set key outside top center horizontal
-set datafile missing "NaN"
-set key autotitle columnhead
-w = 0.8 / {n}
-x(i) = column(0) + (i - 2 - ({n} - 1) / 2.0) * w
-plot for [i=2:{n + 1}] "{data_name}" using (x(i)):(column(i)):(w) with boxes, \\
-     for [i=2:{n + 1}] "{data_name}" using (x(i)):(column(i)):(sprintf("%.3g", column(i))) \\
-         with labels offset 0,0.7 font ",9" notitle, \\
-     "{data_name}" using 0:(NaN):xtic(1) notitle
-"""
-    with open(os.path.join(plan.results, "chart.gp"), "w") as f:
-        f.write(script)
-    r = subprocess.run(["gnuplot", "chart.gp"], cwd=plan.results, capture_output=True, text=True)
-    return "" if r.returncode == 0 else "gnuplot failed: " + r.stderr.strip()[:300]
+    rows = [(b.name, [table.slowdown(s, "native", b) for s in systems]) for b in benches]
+    return bar_chart(plan, png, "slowdown", "Slowdown against native (median; log scale; lower is better)",
+                     "times slower than native", systems, rows, ymin=0.5)
 
 
 def save_plan(plan):
@@ -183,6 +150,7 @@ def load(results_dir, report_path=None):
     with open(os.path.join(results_dir, "plan.json")) as f:
         fields = json.load(f)
     fields["systems"] = [config.System(**s) for s in fields["systems"]]
+    fields["bare_systems"] = [config.System(**s) for s in fields.get("bare_systems", [])]
     fields["results"] = os.path.abspath(results_dir)
     if report_path:
         fields["report"] = os.path.abspath(report_path)
@@ -230,7 +198,9 @@ def write(plan, results, rerender=False):
            "Slow systems do less work (see Work done), and each figure is per unit of work. "
            "A guest's figures are timed by the host, from the arrival of the benchmark's begin line "
            "to that of its ended line on the serial console (printed where the program's own "
-           "timing starts and ends); the guest's own clock is only a cross-check (see Notes).", ""]
+           "timing starts and ends); the guest's own clock is only a cross-check (see Notes). "
+           "The bare-metal benchmarks at the end run under every engine, -accel trap included, "
+           "and give the cost of one trapped instruction.", ""]
     out += ["## Medians", ""]
     rows = [[f"{b.name} ({b.unit})"] + [table.cells[s, b.name][1] for s in names] for b in table.benches]
     out += markdown_table(["benchmark"] + names, rows)
@@ -263,7 +233,9 @@ def write(plan, results, rerender=False):
     if table.clocks_agreed():
         out += ["", "Every guest's own clock agreed with the host's within "
                 f"{(guestrun.CLOCK_TOLERANCE - 1) * 100:.0f}% on every benchmark."]
-    out += stats_section(plan, md)
+    if plan.bare_systems:
+        out += baremetal.section(plan, results)
+    out += stats_section(plan, md, results)
     out += ["", f"Raw figures: [{rel(csv_path, md)}]({rel(csv_path, md)}); the guests' console "
             "logs (with the host's arrival time of each line) are beside it.", "",
             "To measure again: `make bench` (three runs; `make bench BENCH_ARGS=--quick` for one run "

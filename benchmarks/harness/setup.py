@@ -3,7 +3,7 @@ import os
 import shutil
 import subprocess
 
-from . import config, guestrun
+from . import baremetal, config, guestrun
 
 # The Debian package that provides each tool the harness uses.
 TOOLS = {"qemu-system-i386": "qemu-system-x86", "gnuplot": "gnuplot-nox", "taskset": "util-linux"}
@@ -82,4 +82,10 @@ def prepare(plan):
             s.unavailable = probe_kvm(plan, s)
         if s.unavailable:
             guestrun.progress(f"{s.name}: not run: {s.unavailable}")
+    for s in plan.bare_systems:
+        need = baremetal.NATIVE if s.kind == "native" else baremetal.KERNEL
+        if not os.path.exists(os.path.join(plan.build, need)):
+            s.unavailable = f"no {need} in the build: build first"
+        elif s.kind == "bt86" and not os.access(os.path.join(plan.build, "bt86"), os.X_OK):
+            s.unavailable = "no bt86 in the build: build first"
     plan.notes = [n for n in plan.notes if n]

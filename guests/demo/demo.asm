@@ -10,28 +10,21 @@
 
 bits 32
 
-MB_MAGIC   equ 0x1BADB002
-MB_FLAGS   equ 0x00000003          ; page-aligned modules, memory information
 BOOT_MAGIC equ 0x2BADB002
 
-COM1       equ 0x3F8
 DEBUG_EXIT equ 0xF4
 
 ALIAS      equ 0x40000000          ; a second linear view of the first 4 MiB
 PTE_A      equ 1 << 5
 PTE_D      equ 1 << 6
 
-section .multiboot
-align 4
-    dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
-
-section .text
+%include "multiboot.inc"
 global _start
 _start:
     mov esp, stack_top
     mov [boot_magic], eax
     mov [boot_info], ebx
-    call uart_init
+    call serial_init
     mov esi, s_banner
     call puts
     call report_boot
@@ -57,7 +50,7 @@ report_boot:
     mov esi, s_magic
     call puts
     mov eax, [boot_magic]
-    call put_hex
+    call puthex
     mov esi, s_ok
     cmp dword [boot_magic], BOOT_MAGIC
     je .say
@@ -92,17 +85,17 @@ report_memory:
     mov esi, s_mem1
     call puts
     mov eax, [ebx + 4]
-    call put_dec
+    call putdec
     mov esi, s_mem2
     call puts
     mov eax, [ebx + 8]
-    call put_dec
+    call putdec
     mov esi, s_mem3
     call puts
     mov eax, [ebx + 8]
     add eax, 1024
     shr eax, 10
-    call put_dec
+    call putdec
     mov esi, s_mem4
     call puts
 .done:
@@ -123,7 +116,7 @@ report_modules:
     mov esi, s_module
     call puts
     mov eax, edx
-    call put_dec
+    call putdec
     mov esi, s_mod_str
     call puts
     mov esi, [ebx + 8]
@@ -132,11 +125,11 @@ report_modules:
     call puts
     mov eax, [ebx + 4]
     sub eax, [ebx]
-    call put_dec
+    call putdec
     mov esi, s_mod_at
     call puts
     mov eax, [ebx]
-    call put_hex
+    call puthex
     call newline
     add ebx, 16
     jmp .next
@@ -180,18 +173,18 @@ report_cpuid:
     mov ebx, eax
     shr eax, 8
     and eax, 0xF
-    call put_dec
+    call putdec
     mov esi, s_model
     call puts
     mov eax, ebx
     shr eax, 4
     and eax, 0xF
-    call put_dec
+    call putdec
     mov esi, s_stepping
     call puts
     mov eax, ebx
     and eax, 0xF
-    call put_dec
+    call putdec
     call newline
     ; The feature flags of leaf 1 EDX that have names in the table.
     mov esi, s_features
@@ -232,7 +225,7 @@ report_pmode:
     mov esi, s_cr0
     call puts
     mov eax, cr0
-    call put_hex
+    call puthex
     mov esi, s_cs
     call puts
     mov eax, cs
@@ -241,7 +234,7 @@ report_pmode:
     call puts
     mov eax, cs
     and eax, 3
-    call put_dec
+    call putdec
     mov esi, s_close
     jmp puts
 
@@ -270,7 +263,7 @@ report_paging:
     call puts
     mov eax, cr0
     shr eax, 31
-    call put_dec
+    call putdec
     mov esi, s_close
     call puts
 
@@ -305,7 +298,7 @@ report_fpu:
     mov esi, s_fpu
     call puts
     mov eax, [scratch]
-    call put_dec
+    call putdec
     call newline
 .done:
     ret
@@ -324,7 +317,7 @@ report_tsc:
     mov esi, s_tsc
     call puts
     pop eax
-    call put_dec
+    call putdec
     mov esi, s_ticks
     call puts
 .done:
@@ -332,59 +325,7 @@ report_tsc:
 
 ; --- COM1 output ---------------------------------------------------------------
 
-uart_init:
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al                     ; IER: no interrupts
-    mov dx, COM1 + 3
-    mov al, 0x80
-    out dx, al                     ; LCR: DLAB on
-    mov dx, COM1
-    mov al, 1
-    out dx, al                     ; divisor 1: 115200 baud
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al
-    mov dx, COM1 + 3
-    mov al, 0x03
-    out dx, al                     ; LCR: 8 data bits, no parity, 1 stop bit
-    mov dx, COM1 + 2
-    mov al, 0xC7
-    out dx, al                     ; FCR: FIFOs on and cleared, trigger 14
-    mov dx, COM1 + 4
-    mov al, 0x0B
-    out dx, al                     ; MCR: DTR, RTS, OUT2
-    ret
-
-; putc: AL to COM1, once the transmitter holding register is empty.
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
-; puts: the zero-terminated string at ESI.
-puts:
-    push eax
-    push esi
-.loop:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp .loop
-.done:
-    pop esi
-    pop eax
-    ret
+%include "serial.inc"
 
 newline:
     push esi
@@ -393,62 +334,12 @@ newline:
     pop esi
     ret
 
-; put_hex: EAX as 0x and 8 hex digits; put_hex16: AX as 0x and 4 digits.
-put_hex:
-    push eax
-    push ecx
-    push edx
-    mov edx, eax
-    mov ecx, 8
-    jmp put_digits
+; put_hex16: AX as 0x and 4 hex digits.
 put_hex16:
-    push eax
     push ecx
-    push edx
-    mov edx, eax
-    shl edx, 16
     mov ecx, 4
-put_digits:
-    mov al, '0'
-    call putc
-    mov al, 'x'
-    call putc
-.digit:
-    rol edx, 4
-    mov eax, edx
-    and eax, 0xF
-    mov al, [hex_digits + eax]
-    call putc
-    loop .digit
-    pop edx
+    call puthexn
     pop ecx
-    pop eax
-    ret
-
-; put_dec: EAX as an unsigned decimal number.
-put_dec:
-    push eax
-    push ebx
-    push ecx
-    push edx
-    mov ebx, 10
-    xor ecx, ecx
-.divide:
-    xor edx, edx
-    div ebx
-    push edx
-    inc ecx
-    test eax, eax
-    jnz .divide
-.emit:
-    pop eax
-    add al, '0'
-    call putc
-    loop .emit
-    pop edx
-    pop ecx
-    pop ebx
-    pop eax
     ret
 
 section .rodata
@@ -490,7 +381,6 @@ s_tsc       db "tsc: 100000 iterations of LOOP took ", 0
 s_ticks     db " ticks", 13, 10, 0
 s_bye       db 13, 10, "demo: done; goodbye.", 13, 10, 0
 s_newline   db 13, 10, 0
-hex_digits  db "0123456789ABCDEF"
 million     dd 1000000
 
 ; CPUID.1:EDX feature bits (SDM vol. 2A, table 3-11): bit number, name.

@@ -1,5 +1,6 @@
 /* cache.h - the translator's code cache: a fixed-size host code buffer and
- * the blocks translated into it, looked up by guest linear EIP and mode. */
+ * the blocks translated into it, looked up by guest linear EIP, physical
+ * page and mode, indexed by physical page, chained by direct branches. */
 #ifndef BT86_CACHE_CACHE_H
 #define BT86_CACHE_CACHE_H
 
@@ -10,6 +11,7 @@
 /* What a translation depends on besides its bytes (see cache.c). */
 struct block_key {
     uint32_t lin;      /* linear address of the block's first byte */
+    uint32_t phys;     /* the physical page it maps to (address & ~0xfff) */
     uint32_t cs_base;
     uint32_t cs_limit;
     uint8_t mode;      /* BLOCK_MODE_* */
@@ -26,13 +28,34 @@ struct block {
     struct block_key key;
     uint16_t ninsns;         /* guest instructions in the block */
     uint16_t nbytes;         /* guest bytes they span */
-    const uint8_t *guest;    /* copy of those bytes (validation by content) */
+    uint16_t nbytes2;        /* how many of them lie on the next page */
+    bool dead;               /* invalidated: unreachable, never chained to */
+    int8_t ctx;              /* its key's context id (cache__context) */
+    uint32_t phys2;          /* the next page's physical page (nbytes2 > 0) */
+    const uint8_t *guest;    /* copy of those bytes (for -d in_asm) */
     const uint8_t *host;     /* entry of the host code */
     uint32_t host_len;
+    /* Direct exits that can be chained: the rel32 field of the jump that
+     * leaves the block there (NULL: no such exit), and where it jumps
+     * while unchained (the exit to the C loop). */
+    uint8_t *exit_rel[2];
+    const uint8_t *exit_tail[2];
     struct block *next;      /* hash chain */
+    struct block *page_next[2]; /* page index chains (first page, next page) */
 };
 
 struct cache;
+
+/* The inline indirect-branch table: guest EIP -> host code of the block
+ * there, probed by translated code at RET and JMP/CALL r/m (see
+ * cache.c). */
+struct ibl_entry {
+    uint32_t eip;            /* the block's linear address - CS base */
+    uint32_t tag;            /* generation | context id; 0 when empty */
+    const uint8_t *host;
+};
+#define CACHE_IBL_SIZE 4096u
+#define CACHE_CONTEXTS 4
 
 /* Create a cache with code_bytes of host code space; the first
  * reserved_bytes of it hold code that survives flushes (the engine's entry
@@ -45,7 +68,7 @@ void cache__destroy(struct cache *c);
 /* Start of the reserved area (stubs). */
 const uint8_t *cache__reserved(const struct cache *c);
 
-/* The block with this key, or NULL. */
+/* The live block with this key, or NULL. */
 struct block *cache__lookup(struct cache *c, const struct block_key *k);
 
 /* Room for a new block: a struct, cap bytes of host code and nguest bytes
@@ -57,6 +80,28 @@ void cache__commit(struct cache *c, struct block *b);
 
 /* Forget every block (code buffer full, or a consistency event). */
 void cache__flush(struct cache *c);
+
+/* Invalidate every block with guest bytes on the physical page (page
+ * number): they become dead and unreachable, and their chained exits go
+ * back to the C loop. Returns how many died. */
+unsigned cache__invalidate_page(struct cache *c, uint32_t page);
+
+/* Point exit idx of from (a chainable direct exit) straight at to's code.
+ * Returns false, changing nothing, unless to may be entered from there
+ * without a lookup (see cache.c). */
+bool cache__chain(struct block *from, unsigned idx, const struct block *to);
+
+/* The indirect-branch table, at a fixed address for generated code. */
+const struct ibl_entry *cache__ibl(const struct cache *c);
+/* The id (0..CACHE_CONTEXTS-1) of the key's context (everything but the
+ * addresses: CS base and limit, mode, flat segments), given on first use;
+ * -1 when all are taken (until the next flush). */
+int cache__context(struct cache *c, const struct block_key *k);
+/* Enter b in the indirect-branch table as valid for generation gen (a
+ * nonzero multiple of 4: code_wp__gen). */
+void cache__ibl_fill(struct cache *c, const struct block *b, uint32_t gen);
+/* Empty the indirect-branch table. */
+void cache__ibl_clear(struct cache *c);
 
 /* Host code bytes in use (for statistics and tests). */
 size_t cache__code_used(const struct cache *c);

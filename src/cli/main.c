@@ -133,6 +133,7 @@ static int build_machine(struct machine *m, const struct options *o, int out_fd,
     m->cpu.m = m;
     cpu__reset(&m->cpu);
     m->no_reboot = o->no_reboot;
+    m->tb_size = o->tb_size;
 
     struct pc_config cfg = { .com1 = o->serial != SERIAL_NONE, .com1_fd = out_fd };
     err = pc__init(m, pc, &cfg);
@@ -299,9 +300,9 @@ int main(int argc, char **argv)
         }
         power_off(m, &pc);
     }
+    if (log__on(LOG_stats)) /* before power_off: the guest RAM and the engine are looked at */
+        stats__print(log_file, m);
     power_off(m, &pc);
-    if (log__on(LOG_stats))
-        stats__print(log_file);
     free(m);
     if (out_fd > STDERR_FILENO)
         close(out_fd);

@@ -104,6 +104,21 @@ static int opt_accel(struct options *o, const char *arg, char *err, size_t errle
     return 0;
 }
 
+/* -tb-size MiB: a whole number of MiB, as QEMU takes it. */
+static int opt_tb_size(struct options *o, const char *arg, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    unsigned long mib = strtoul(arg, &end, 10);
+    if (!isdigit((unsigned char)*arg) || *end || errno)
+        return fail(err, errlen, "-tb-size: '%s' is not a whole number of MiB", arg);
+    if (mib < TB_SIZE_MIN_MIB || mib > TB_SIZE_MAX_MIB)
+        return fail(err, errlen, "-tb-size: %s MiB is out of range (%u to %u MiB)", arg,
+                    TB_SIZE_MIN_MIB, TB_SIZE_MAX_MIB);
+    o->tb_size = (uint32_t)mib << 20;
+    return 0;
+}
+
 static int opt_nographic(struct options *o, const char *arg, char *err, size_t errlen)
 {
     o->nographic = true; /* bt86 has no display: the serial port is on stdio anyway */
@@ -231,6 +246,7 @@ static const struct {
     { "initrd", true, opt_initrd },
     { "append", true, opt_append },
     { "accel", true, opt_accel },
+    { "tb-size", true, opt_tb_size },
     { "nographic", false, opt_nographic },
     { "serial", true, opt_serial },
     { "no-reboot", false, opt_no_reboot },
@@ -248,6 +264,7 @@ static void set_defaults(struct options *o)
     o->action = ACTION_RUN;
     o->ram_size = RAM_DEFAULT;
     o->accel = "bt"; /* the fastest engine that boots the reference guest */
+    o->tb_size = TB_SIZE_DEFAULT_MIB << 20;
     o->serial = SERIAL_STDIO;
 }
 
@@ -295,6 +312,7 @@ void options__usage(FILE *f)
 "  -m SIZE          guest RAM: MiB, or with a K/M/G suffix (default 128M,\n"
 "                   2M to 3584M)\n"
 "  -accel NAME      execution engine: %s (default bt)\n"
+"  -tb-size MiB     code cache of -accel bt, in MiB (default 32, 1 to 1024)\n"
 "  -nographic       no display (bt86 never has one); the serial port is on stdio\n"
 "  -serial DEV      COM1 goes to: stdio (default), null, none, file:PATH\n"
 "  -no-reboot       exit instead of rebooting when the guest resets\n"

@@ -21,6 +21,13 @@ enum {
 #define RAM_MAX 0xe0000000ull         /* 3.5 GiB: physical RAM below the PCI hole */
 #define RAM_DEFAULT (128u << 20)
 
+/* -tb-size, in MiB: the code cache of -accel bt (QEMU's default is 32 MiB
+ * too). Generated code reaches the cache's stubs with 32-bit
+ * displacements, so the cache stays well below 2 GiB. */
+#define TB_SIZE_MIN_MIB 1u
+#define TB_SIZE_MAX_MIB 1024u
+#define TB_SIZE_DEFAULT_MIB 32u
+
 enum serial_target { SERIAL_STDIO, SERIAL_NULL, SERIAL_FILE, SERIAL_NONE };
 enum cli_action { ACTION_RUN, ACTION_HELP, ACTION_VERSION, ACTION_LOG_HELP, ACTION_DEVICE_HELP,
                   ACTION_ACCEL_HELP };
@@ -32,6 +39,7 @@ struct options {
     uint32_t ram_size;             /* bytes, a multiple of 4 KiB */
     const char *kernel, *initrd, *append;
     const char *accel;             /* engine name */
+    uint32_t tb_size;              /* -tb-size: bytes of bt's code cache */
     bool nographic, no_reboot;
     enum serial_target serial;
     const char *serial_path;       /* SERIAL_FILE */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct machine;
 
@@ -15,6 +16,9 @@ struct engine {
      * retired, the CPU halts, or m->stop is set. Returns the number retired. */
     uint64_t (*run)(struct machine *m, uint64_t budget);
     void (*destroy)(struct machine *m);
+    /* Optional (NULL: nothing): print what -d stats should add for this
+     * engine, after the shared counters, while its state is still alive. */
+    void (*print_stats)(struct machine *m, FILE *f);
 };
 
 /* Look an engine up by its -accel name; NULL when unknown. */

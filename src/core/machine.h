@@ -46,6 +46,7 @@ struct machine {
     void *engine_state;
 
     bool no_reboot;
+    uint32_t tb_size; /* -tb-size: bytes of bt's code cache (0: the engine's default) */
     /* Sources holding the A20 gate open (A20_SRC_* in devices/devices.h):
      * A20 is enabled while any of them is set. */
     uint8_t a20_sources;

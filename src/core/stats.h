@@ -10,8 +10,8 @@
     X(insns_interp, "guest instructions executed by the interpreter")     \
     X(exceptions, "exceptions delivered to the guest")                    \
     X(interrupts, "external interrupts delivered to the guest")           \
-    X(page_walks, "guest page-table walks (TLB misses)")                  \
-    X(page_faults, "page faults delivered to the guest")                  \
+    X(pf_hidden, "hidden page faults: page-table walks that filled the TLB") \
+    X(pf_true, "true page faults: #PF delivered to the guest")            \
     X(tlb_flushes, "TLB flushes (CR3 writes, mode changes)")              \
     X(task_switches, "hardware task switches")                            \
     X(pio_accesses, "port I/O accesses")                                  \
@@ -29,9 +29,22 @@
     X(insns_bt, "guest instructions executed as translated code")        \
     X(insns_fallback, "instructions bt handed to the interpreter")        \
     X(blocks_translated, "guest blocks translated (bt)")                  \
-    X(blocks_stale, "translations whose guest bytes had changed (bt)")    \
+    X(blocks_invalidated, "translated blocks invalidated by writes to their code (bt)") \
+    X(bt_wp_stores, "stores to write-protected pages called out to C (bt)") \
+    X(bt_entries, "entries into translated code from the C loop (bt)")  \
+    X(bt_chains, "direct branch exits chained to their target block (bt)") \
+    X(bt_ibl_hits, "indirect branches (RET, JMP/CALL r/m) found by the inline lookup (bt)") \
+    X(bt_ibl_misses, "indirect branches the inline lookup missed, left to the C loop (bt)") \
     X(cache_flushes, "code cache flushes (bt)")                          \
-    X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)")
+    X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)") \
+    X(bt_mmio_faults, "of those, MMIO accesses, emulated by the interpreter (bt)")
+
+/* X-macro of rates derived from two counters: name, hits, misses,
+ * description. Printed as hits / (hits + misses) in percent, when that
+ * sum is not 0. Add a rate where its two counters exist. */
+#define STATS_RATES(R)                                                    \
+    R(translated, insns_bt, insns_interp, "guest instructions executed as translated code") \
+    R(ibl_hits, bt_ibl_hits, bt_ibl_misses, "indirect branches the inline lookup found (bt)")
 
 struct stats {
 #define X(n, d) uint64_t n;
@@ -41,6 +54,11 @@ struct stats {
 
 extern struct stats stats;
 
-void stats__print(FILE *f);
+struct machine;
+
+/* Print the counters, the rates, bt86's host memory (peak RSS minus the
+ * guest RAM resident in m, when m is not NULL) and what m's engine adds
+ * (engine.print_stats). */
+void stats__print(FILE *f, struct machine *m);
 
 #endif

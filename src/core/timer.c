@@ -59,37 +59,46 @@ static uint64_t from_icount(const struct timers *q, uint64_t host)
     return g < host ? g : host;
 }
 
+/* Guest time before any hold: from instructions in a slice, else from the
+ * anchor stopping at the next deadline until it has fired; never more
+ * than TIMERS_MAX_LAG behind the host (floor). */
+static uint64_t unheld(struct timers *q, uint64_t host, uint64_t floor)
+{
+    uint64_t g = q->icount && q->slice_rate ? from_icount(q, host) : linear(q, host);
+    if (!q->icount && g > timers__next(q))
+        g = timers__next(q) > q->last ? timers__next(q) : q->last;
+    return g < floor ? floor : g;
+}
+
 uint64_t timers__now(struct timers *q)
 {
     if (q->raw)
         return q->manual_now;
     uint64_t host = timers__host_now(q);
-    bool counting = q->icount && q->slice_rate;
-    uint64_t g = counting ? from_icount(q, host) : linear(q, host);
-
-    /* Between slices, time stops at a deadline until it has fired. */
-    if (!q->icount && g > timers__next(q))
-        g = timers__next(q) > q->last ? timers__next(q) : q->last;
+    uint64_t floor = host > TIMERS_MAX_LAG ? host - TIMERS_MAX_LAG : 0;
+    uint64_t g = unheld(q, host, floor);
 
     if (q->hold_while && g >= q->hold_at) {
-        if (q->hold_while(q->hold_opaque)) {
+        if (q->hold_while(q->hold_opaque, q->hold_at - 1 < floor)) {
             g = q->hold_at - 1;
             q->clamped = true;
         } else {
+            /* Lifted: on from where the guest saw time stop, or from
+             * TIMERS_MAX_LAG behind if that is later, catching up. */
             q->hold_while = NULL;
+            if (q->last < floor)
+                q->last = floor;
             unclamp(q, host);
-            g = counting ? from_icount(q, host) : linear(q, host);
+            g = unheld(q, host, floor);
         }
     }
-    if (host > TIMERS_MAX_LAG && g < host - TIMERS_MAX_LAG)
-        g = host - TIMERS_MAX_LAG;
     if (g < q->last)
         g = q->last;
     q->last = g;
     return g;
 }
 
-void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), void *opaque)
+void timers__hold(struct timers *q, uint64_t deadline, timer_hold_fn still, void *opaque)
 {
     timers__now(q);
     unclamp(q, timers__host_now(q)); /* a moved hold starts afresh */
@@ -158,6 +167,11 @@ void timers__slice_end(struct timers *q)
     q->icount = NULL;
     q->clamped = false;
     anchor(q, host, now);
+}
+
+bool timers__in_slice(const struct timers *q)
+{
+    return q->icount != NULL;
 }
 
 uint64_t timers__host_delay(struct timers *q, uint64_t deadline)

@@ -15,14 +15,16 @@
  *
  * - While the engine runs a slice of guest code, guest time advances with
  *   the instructions retired, at the guest's recent average speed
- *   (timers__slice_begin/end), faster when behind the host. So a loop that reads the TSC and the PIT sees
- *   each iteration take the same time even when the host deschedules
- *   bt86 in the middle of it (Linux calibrates the TSC against the PIT
- *   like that, with interrupts off, and later checks one against the
- *   other).
- * - A device whose interrupt the CPU has not taken yet (interrupts
- *   disabled, or late) may hold guest time just short of its next
- *   interrupt (timers__hold), so a periodic tick is delayed, not lost.
+ *   (timers__slice_begin/end), faster when behind the host. So a loop
+ *   that reads the TSC and the PIT sees each iteration take the same
+ *   time even when the host deschedules bt86 in the middle of it (Linux
+ *   calibrates the TSC against the PIT like that, with interrupts off,
+ *   and later checks one against the other).
+ * - A device whose interrupt the CPU cannot take yet (interrupts
+ *   disabled, an earlier one still pending, or a slice running that ends
+ *   after its deadline) may hold guest time just short of its next
+ *   interrupt (timers__hold), so a tick is delayed, not lost, and no
+ *   clock shows its counter past an interrupt that has not come.
  *
  * - Between slices guest time does not pass a deadline before its timer
  *   has fired (slices end at the next deadline), so a late host delivers
@@ -30,7 +32,11 @@
  *
  * Guest time is never ahead of the host and never more than
  * TIMERS_MAX_LAG behind it (beyond that it moves at host speed, that far
- * behind); when behind, it runs faster (3/2 of host speed between
+ * behind), except while a hold that lasts a bounded number of guest
+ * instructions keeps it short of an interrupt: a host that descheduled
+ * bt86 then makes guest time move on only where the interrupt can be
+ * taken at once, never in the middle of an interrupts-off read of the
+ * clocks. When behind, it runs faster (3/2 of host speed between
  * slices, up to 3 times the guest's speed in slices) until it is back on
  * the host clock, so over seconds guest time keeps host time.
  *
@@ -49,6 +55,11 @@ struct timers;
  * disarmed before the call, so the callback may re-arm it, at a deadline
  * after now. */
 typedef void (*timer_fn)(void *opaque, uint64_t now);
+
+/* Whether a hold goes on (see above). overdue: holding now keeps guest time
+ * more than TIMERS_MAX_LAG behind the host, which only a hold that ends
+ * within a bounded number of guest instructions may do. */
+typedef bool (*timer_hold_fn)(void *opaque, bool overdue);
 
 struct timer {
     struct timers *q;
@@ -75,7 +86,7 @@ struct timers {
     uint64_t ns_per_kinsn;        /* guest speed: ns per 1024 instructions */
     bool clamped;                 /* a hold stopped guest time */
     uint64_t hold_at;             /* guest time stays below this... */
-    bool (*hold_while)(void *);   /* ...while this says so (NULL: no hold) */
+    timer_hold_fn hold_while;     /* ...while this says so (NULL: no hold) */
     void *hold_opaque;
     uint64_t fired;     /* callbacks run, for statistics */
 };
@@ -90,14 +101,17 @@ uint64_t timers__host_now(const struct timers *q);
 /* Host ns until guest time reaches deadline, if nothing holds it. */
 uint64_t timers__host_delay(struct timers *q, uint64_t deadline);
 
-/* Hold guest time below deadline while still(opaque) is true (see above);
+/* Hold guest time below deadline while still(opaque, overdue) is true;
  * replaces any earlier hold. still NULL removes the hold. */
-void timers__hold(struct timers *q, uint64_t deadline, bool (*still)(void *), void *opaque);
+void timers__hold(struct timers *q, uint64_t deadline, timer_hold_fn still, void *opaque);
 /* Around a slice of guest code: from begin to end, guest time follows
  * *icount, the CPU's count of retired instructions. Returns how many
  * instructions to run (at most max): as many as reach the next deadline. */
 uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t max);
 void timers__slice_end(struct timers *q);
+/* Whether an engine slice is running: a deadline armed during it may fall
+ * before the slice ends, and its timer fires only then. */
+bool timers__in_slice(const struct timers *q);
 
 /* Bind t to q with its callback. t starts disarmed. */
 void timer__init(struct timer *t, struct timers *q, timer_fn fire, void *opaque);

@@ -18,11 +18,12 @@
  * armed at its next transition; channels 1 and 2 are read on demand
  * (channel 2's gate and OUT through port 0x61).
  *
- * After each pulse of channel 0 the PIT holds guest time short of its
- * next edge for as long as the CPU has not taken the interrupt (see
- * timers__hold in timer.h): a guest running with interrupts disabled, or
- * a host that did not run bt86 for a while, delays a tick instead of
- * losing it, and the TSC, which reads the same guest time, agrees.
+ * Channel 0 holds guest time short of OUT's next rising edge, periodic or
+ * one-shot, for as long as the CPU cannot take the interrupt yet (see
+ * timers__hold in timer.h and tick_waiting below): a guest running with
+ * interrupts disabled, or a host that did not run bt86 for a while,
+ * delays a tick instead of losing it, and the TSC, which reads the same
+ * guest time, agrees.
  *
  * When guest time runs late by more than a period anyway, the missed rising
  * edges of channel 0 are not sent in a burst (the interrupt controller
@@ -67,6 +68,7 @@ struct pit_channel {
     uint64_t synced;      /* edges up to this tick have been delivered */
     bool edge_seen;       /* a rising edge not yet driven onto irq */
     uint32_t backlog;     /* missed periodic edges still to re-send */
+    uint64_t held_edge;   /* the edge guest time is held short of, or NEVER */
     bool hold_started;    /* the CPU reached the held edge with IF clear... */
     uint64_t hold_icount; /* ...at this instruction count */
     uint64_t catchup_at;  /* tick of the next re-sent edge */
@@ -230,23 +232,39 @@ static void apply_pending(struct pit_channel *c, uint64_t t)
 #define IRQ_OFF_HOLD_INSNS 4096
 
 /*
- * The hold's condition, at the next edge: the interrupt controller still
- * has the last tick latched (or, without one, the CPU has an interrupt
- * request pending), or the CPU runs with interrupts disabled, for a
- * little while. The latter keeps an edge from falling inside a short
- * interrupts-off read of the PIT and the TSC (Linux's clocksource
- * watchdog reads the PIT clocksource, jiffies plus the count, with
- * interrupts off): at the interpreter's speed such a window lasts 20-50
- * times longer in guest time than on hardware, and an edge inside it
- * makes the count wrap before jiffies moves.
+ * The hold's condition, at the next edge: an engine slice is running (the
+ * edge's timer fires, and its interrupt can be taken, only when the slice
+ * ends; a count written during the slice may aim OUT before that), the
+ * interrupt controller still has the last tick latched (or, without one,
+ * the CPU has an interrupt request pending), or the CPU runs with
+ * interrupts disabled, for a little while. So the counter never shows an
+ * edge whose interrupt could not have been taken yet, and no edge falls
+ * inside a short interrupts-off read of the PIT and the TSC. The first
+ * and the last end within a bounded number of instructions, so they go
+ * on even when guest time falls more than TIMERS_MAX_LAG behind the host
+ * (overdue): a descheduled host must not move time past the edge in the
+ * middle of such a read either.
+ *
+ * Linux's clocksource watchdog reads the PIT clocksource (jiffies times
+ * the period plus the count) three times with interrupts off; with
+ * high-resolution timers the tick is a mode 4 one-shot aimed at the next
+ * jiffy. An expiry inside that window leaves jiffies stale and the count
+ * wrapped past zero, which Linux's i8253 read takes for a broken counter:
+ * it reprograms mode 2, the one-shot ticks stop lining up with jiffies,
+ * and the TSC is marked unstable. On hardware the window is a few
+ * microseconds right after a tick; at emulated speed it lasts 20-50 times
+ * longer in guest time and falls anywhere in the jiffy.
  */
-static bool tick_waiting(void *opaque)
+static bool tick_waiting(void *opaque, bool overdue)
 {
     struct pit_channel *c = opaque;
     const struct machine *m = c->m;
     const struct cpu *cpu = &m->cpu;
+    bool pending = m->irq_requested ? m->irq_requested(m->intr_opaque, c->irq.irq) : m->intr_line;
 
-    if (m->irq_requested ? m->irq_requested(m->intr_opaque, c->irq.irq) : m->intr_line)
+    if (timers__in_slice(c->timer.q))
+        return true;
+    if (pending && !overdue)
         return true;
     if (cpu->eflags & F_IF)
         return false;
@@ -257,15 +275,32 @@ static bool tick_waiting(void *opaque)
     return cpu->icount - c->hold_icount < IRQ_OFF_HOLD_INSNS;
 }
 
-/* Keep guest time short of the next pulse while this one has not been
- * taken (see timer.h), so a slow or descheduled guest loses no tick. */
-static void hold_for_tick(struct pit_channel *c, uint64_t t)
+/* The tick of OUT's first rising edge after tick t, or NEVER. */
+static uint64_t next_rise(const struct pit_channel *c, uint64_t t)
 {
-    uint64_t next = NEVER;
-    if (periodic(c) && !c->frozen && c->load != NEVER && t >= c->load)
-        next = c->load + ((t - c->load) / c->n + 1) * c->n;
+    if (c->frozen || c->load == NEVER || (!c->gate && (c->mode == 2 || c->mode == 3)))
+        return NEVER;
+    if (periodic(c))
+        return c->load + (t < c->load ? 1 : (t - c->load) / c->n + 1) * c->n;
+    if (c->mode == 2 || c->mode == 3)
+        return NEVER; /* N = 1: OUT stays high */
+    uint64_t rise = c->load + c->n + (c->mode == 0 || c->mode == 1 ? 0 : 1);
+    return t < rise ? rise : NEVER;
+}
+
+/* Keep guest time short of OUT's next rising edge (or re-sent missed
+ * one) while the CPU cannot take it (see timer.h), so a slow or
+ * descheduled guest loses no tick and no short interrupts-off stretch
+ * sees an expiry. A hold starts afresh only when the edge changes, so
+ * reads of the counter do not stretch it. */
+static void hold_next_edge(struct pit_channel *c, uint64_t t)
+{
+    uint64_t next = next_rise(c, t);
     if (c->backlog && c->catchup_at < next)
         next = c->catchup_at;
+    if (next == c->held_edge)
+        return;
+    c->held_edge = next;
     c->hold_started = false;
     if (next == NEVER)
         timers__hold(c->timer.q, TIMER_NEVER, NULL, NULL);
@@ -281,13 +316,12 @@ static void pulse(struct pit_channel *c, uint64_t t)
     c->irq.set(c->irq.opaque, c->irq.irq, 1);
     c->driven = true;
     c->catchup_at = t + (c->n + 3) / 4;
-    hold_for_tick(c, t);
 }
 
 /* Bring OUT's listener up to tick t: a pulse for the rising edges since
  * the last sync (or a re-sent missed one), then OUT's current level;
- * then arm the timer for the next transition. Call before and after
- * every change of state. */
+ * then arm the timer for the next transition and hold guest time short
+ * of the next edge. Call before and after every change of state. */
 static void sync(struct pit_channel *c, uint64_t t)
 {
     apply_pending(c, t);
@@ -316,6 +350,7 @@ static void sync(struct pit_channel *c, uint64_t t)
         timer__cancel(&c->timer);
     else
         timer__arm(&c->timer, ticks_to_ns(at));
+    hold_next_edge(c, t);
 }
 
 static void channel_fire(void *opaque, uint64_t now)
@@ -436,8 +471,6 @@ static void write_control(struct pit_channel *c, uint8_t v, uint64_t t)
     c->bcd = v & 1;
     c->count_valid = false;
     c->backlog = 0;
-    if (c->irq.set)
-        timers__hold(c->timer.q, TIMER_NEVER, NULL, NULL);
     c->load = NEVER;
     c->frozen = false;
     c->pending = false;
@@ -581,6 +614,7 @@ int i8254__init(struct machine *m, struct irq_line irq0, struct i8254 **out)
         c->control = 0x30;
         c->gate = i != 2; /* channels 0 and 1 have GATE tied high on a PC */
         c->synced = t;
+        c->held_edge = NEVER;
         c->m = m;
         timer__init(&c->timer, &m->timers, channel_fire, c);
     }

@@ -9,7 +9,10 @@
 #include "core/log.h"
 #include "core/machine.h"
 #include "core/stats.h"
+#include "interp/code_wp.h"
 #include "interp/interp.h"
+#include "translator/block_log.h"
+#include "translator/refusals.h"
 #include "translator/translator.h"
 
 #define BT_CODE_CACHE_BYTES (32u << 20) /* QEMU's -tb-size default order */
@@ -17,7 +20,16 @@
 struct bt_state {
     struct cache *cache;
     bt_enter_fn enter;
+    uint64_t chain;   /* the exit word of the last exit when chainable */
+    uint32_t gen;     /* code_wp__gen at the last entry */
 };
+
+/* A write touched translated code on the physical page (code_wp). */
+static void bt__invalidate(void *opaque, uint32_t page)
+{
+    struct bt_state *s = opaque;
+    stats.blocks_invalidated += cache__invalidate_page(s->cache, page);
+}
 
 static int bt_engine__init(struct machine *m)
 {
@@ -25,13 +37,17 @@ static int bt_engine__init(struct machine *m)
     struct bt_state *s = calloc(1, sizeof(*s));
     if (!s)
         return -ENOMEM;
-    s->cache = cache__create(BT_CODE_CACHE_BYTES, stubs__write, NULL);
+    s->cache = cache__create(m->tb_size ? m->tb_size : BT_CODE_CACHE_BYTES, stubs__write, NULL);
     if (!s->cache) {
         int err = errno;
         free(s);
         return -err;
     }
     s->enter = (bt_enter_fn)(uintptr_t)cache__reserved(s->cache);
+    block_log__name(cache__reserved(s->cache), "entry stub");
+    block_log__name(cache__reserved(s->cache) + STUB_EXIT_OFFSET, "exit stub");
+    block_log__name(cache__reserved(s->cache) + STUB_WP_OFFSET, "protected store callout");
+    code_wp__on_invalidate(bt__invalidate, s);
     m->engine_state = s;
     return 0;
 }
@@ -41,6 +57,8 @@ static void bt_engine__destroy(struct machine *m)
     struct bt_state *s = m->engine_state;
     if (!s)
         return;
+    code_wp__on_invalidate(NULL, NULL);
+    code_wp__forget_translated();
     cache__destroy(s->cache);
     free(s);
     m->engine_state = NULL;
@@ -48,7 +66,8 @@ static void bt_engine__destroy(struct machine *m)
 
 /* Whether the next step needs the interpreter's careful path: a
  * deliverable interrupt or NMI, HLT, the interrupt shadow, TF/RF, enabled
- * breakpoints, or per-instruction logging. Blocks exit to this loop after
+ * breakpoints, or -d cpu (-d in_asm lists blocks as they are translated,
+ * translator/block_log.c). Blocks exit to this loop after
  * at most a few dozen instructions, so an interrupt raised by a device
  * (always between engine slices or in an interpreted I/O instruction) is
  * taken within one block. */
@@ -57,7 +76,7 @@ static bool bt__careful(const struct machine *m, const struct cpu *cpu)
     return cpu->halted || cpu->inhibit_irq || cpu->nmi_pending
         || (cpu->eflags & (F_TF | F_RF)) || (cpu->dr[7] & 0xff)
         || (m->intr_line && (cpu->eflags & F_IF))
-        || log__on(LOG_cpu) || log__on(LOG_in_asm);
+        || log__on(LOG_cpu);
 }
 
 /* The data segments translated code may access inline: flat writable data
@@ -95,27 +114,42 @@ static struct block_key bt__key(const struct cpu *cpu)
 }
 
 /* The current translation of the code at CS:EIP, translating it when
- * there is none or its guest bytes changed; NULL when the code is not in
- * the TLB and fetching it faults (the interpreter's step raises it) or
- * it is not RAM. */
+ * there is none; NULL when the code is not in the TLB and fetching it
+ * faults (the interpreter's step raises it) or it is not RAM. Blocks are
+ * kept coherent with guest memory by write protection (code_wp), and
+ * keyed by the physical page the TLB maps their first byte to now; one
+ * whose last instruction reaches into the next page is used only while
+ * the TLB maps that page where it did. */
 static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
 {
     struct block_key k = bt__key(cpu);
-    if (!guest_code__mapped(cpu, k.lin) && (!guest_code__fill(cpu) || !guest_code__mapped(cpu, k.lin)))
+    if (!guest_code__phys(cpu, k.lin, &k.phys)
+        && (!guest_code__fill(cpu) || !guest_code__phys(cpu, k.lin, &k.phys)))
         return NULL;
     struct block *b = cache__lookup(s->cache, &k);
-    if (b && guest_code__same(cpu, k.lin, b->guest, b->nbytes))
+    uint32_t phys2;
+    if (b && (!b->nbytes2 || (guest_code__phys(cpu, (k.lin & ~0xfffu) + 0x1000, &phys2) && phys2 == b->phys2)))
         return b;
-    if (b)
-        stats.blocks_stale++;
     b = translator__block(s->cache, cpu, &k);
     if (!b) {
         cache__flush(s->cache);
+        code_wp__forget_translated();
         stats.cache_flushes++;
+        s->chain = 0; /* its block is gone */
         b = translator__block(s->cache, cpu, &k);
     }
     stats.blocks_translated++;
     return b;
+}
+
+/* The last exit was a chainable direct branch (s->chain) and b is its
+ * target: let that exit jump to b from now on. */
+static void bt__chain(struct bt_state *s, const struct block *b)
+{
+    struct block *from = (struct block *)(uintptr_t)(s->chain & ~(uint64_t)7);
+    if (cache__chain(from, (s->chain >> 2) & 1, b))
+        stats.bt_chains++;
+    s->chain = 0;
 }
 
 static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
@@ -124,27 +158,49 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
     struct cpu *cpu = &m->cpu;
     uint64_t start = cpu->icount, end = start + budget;
 
+    s->chain = 0;
     while (cpu->icount < end && m->stop == STOP_NONE) {
         if (bt__careful(m, cpu)) {
-            interp__run(m, 1);
+            s->chain = 0; /* EIP may change: no longer the exit's target */
+            interp__engine_run(m, 1);
             if (cpu->halted)
                 break;
             continue;
         }
         struct block *b = bt__block(s, cpu);
+        uint64_t left = end - cpu->icount;
         if (!b || b->ninsns == 0) {
-            stats.insns_fallback += interp__run(m, 1);
+            refusals__note(b);
+            s->chain = 0;
+            stats.insns_fallback += interp__engine_run(m, 1);
             continue;
         }
-        uint32_t done = s->enter(cpu, b->host);
-        uint32_t n = done & ~BT_EXIT_MISS;
-        cpu->icount += n;
-        stats.insns_bt += n;
+        if (b->ninsns > left) { /* the budget ends inside the block */
+            s->chain = 0;
+            stats.insns_fallback += interp__engine_run(m, left);
+            continue;
+        }
+        if (s->chain)
+            bt__chain(s, b);
+        /* Indirect branches to b may now find it inline. Tags hold the
+         * generation: empty the table when it wraps around. */
+        if (code_wp__gen < s->gen)
+            cache__ibl_clear(s->cache);
+        s->gen = code_wp__gen;
+        cache__ibl_fill(s->cache, b, s->gen);
+        struct bt_exit x = s->enter(cpu, b->host, left);
+        cpu->icount += left - x.left;
+        stats.insns_bt += left - x.left;
+        stats.bt_entries++;
+        s->chain = x.word & BT_EXIT_CHAIN ? x.word : 0;
+        stats.bt_ibl_misses += x.word == BT_EXIT_INDIRECT;
         /* A memory access the inline path could not do: the interpreter
          * runs that instruction (walks, faults, MMIO, page crossings). */
-        if (done & BT_EXIT_MISS) {
+        if (x.word == BT_EXIT_MISS) {
+            uint64_t mmio = stats.mmio_accesses;
             stats.bt_mem_misses++;
-            stats.insns_fallback += interp__run(m, 1);
+            stats.insns_fallback += interp__engine_run(m, 1);
+            stats.bt_mmio_faults += stats.mmio_accesses != mmio;
         }
     }
     return cpu->icount - start;
@@ -155,4 +211,5 @@ const struct engine bt_engine = {
     .init = bt_engine__init,
     .run = bt_engine__run,
     .destroy = bt_engine__destroy,
+    .print_stats = refusals__print_stats,
 };

@@ -270,6 +270,35 @@ static void run_native(struct machine *m, struct cpu *cpu, const struct trap_sel
         handle_exit(cpu, &x);
 }
 
+/* Whether anything could still interrupt a CPU halted with IF set: an
+ * interrupt or NMI pending, a device timer armed, or input awaited. */
+static bool can_wake(const struct machine *m)
+{
+    if (m->intr_line || m->cpu.nmi_pending || timers__next(&m->timers) != TIMER_NEVER)
+        return true;
+    for (int i = 0; i < m->nwait_fds; i++)
+        if (m->wait_fds[i].enabled)
+            return true;
+    return false;
+}
+
+/* A guest halted with interrupts enabled that nothing can wake. Under
+ * trap-and-emulate this is how Linux ends an early panic: its HLT loop
+ * runs with the virtual IF set, because local_irq_restore saw the host's
+ * IF=1 in the flags PUSHF saved and ran STI (docs/teaching.md, 7). The
+ * machine would sleep forever: stop it instead. */
+static void stop_if_asleep_forever(struct machine *m)
+{
+    const struct cpu *cpu = &m->cpu;
+    if (!cpu->halted || !(cpu->eflags & F_IF) || can_wake(m))
+        return;
+    machine__kill(m, "-accel trap: the guest halted at %04x:%08x with interrupts enabled and "
+                     "nothing that could interrupt it (no device timer armed, no input): it "
+                     "would sleep forever (a Linux guest does this after an early panic, "
+                     "printed only with earlyprintk)",
+                  cpu->seg[S_CS].sel, cpu->eip);
+}
+
 static uint64_t trap_engine__run(struct machine *m, uint64_t budget)
 {
     struct cpu *cpu = &m->cpu;
@@ -289,6 +318,7 @@ static uint64_t trap_engine__run(struct machine *m, uint64_t budget)
         }
         run_native(m, cpu, &sels);
     }
+    stop_if_asleep_forever(m);
     return cpu->icount - start;
 }
 

@@ -19,21 +19,14 @@ uint32_t alu__dec(struct cpu *cpu, uint32_t v, int size)
 
 /*
  * Jcc/SETcc/CMOVcc conditions (SDM vol. 2, appendix B.1.4.7), without a
- * branch: CF PF ZF SF OF are packed into a 5-bit index, and cond_table[cc]
- * holds the condition's truth value for each of the 32 combinations
- * (bit i = value for index i; index bits: 0 CF, 1 PF, 2 ZF, 3 SF, 4 OF).
- * Even cc: O B Z BE S P L LE; odd cc negates.
+ * branch: CF PF ZF SF OF are packed into a 5-bit index (cond__eval,
+ * internal.h), and cond__table[cc] holds the condition's truth value for
+ * each of the 32 combinations (bit i = value for index i; index bits: 0 CF,
+ * 1 PF, 2 ZF, 3 SF, 4 OF). Even cc: O B Z BE S P L LE; odd cc negates.
  */
-static const uint32_t cond_table[16] = {
+const uint32_t cond__table[16] = {
     0xffff0000, 0x0000ffff, 0xaaaaaaaa, 0x55555555, /* O NO B AE */
     0xf0f0f0f0, 0x0f0f0f0f, 0xfafafafa, 0x05050505, /* E NE BE A */
     0xff00ff00, 0x00ff00ff, 0xcccccccc, 0x33333333, /* S NS P NP */
     0x00ffff00, 0xff0000ff, 0xf0fffff0, 0x0f00000f, /* L GE LE G */
 };
-
-bool cond__eval(const struct cpu *cpu, int cc)
-{
-    uint32_t f = cpu->eflags;
-    unsigned idx = (f & F_CF) | ((f >> 1) & 2) | ((f >> 4) & 0xc) | ((f >> 7) & 0x10);
-    return (cond_table[cc & 15] >> idx) & 1;
-}

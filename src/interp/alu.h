@@ -133,21 +133,6 @@ alu__dec_inline(struct cpu *cpu, uint32_t v, int size)
     return r;
 }
 
-/* op_rm_read with the register case inlined (the hot path of the ALU
- * handlers). */
-static inline uint32_t alu__rm_read(struct cpu *cpu, struct insn *in, int size)
-{
-    return in->is_mem ? op_rm_read(cpu, in, size) : reg_get(cpu, in->rm, size);
-}
-
-/* The same for a destination that will be written: op_rm_read_rmw, whose
- * write checks (#GP for a code segment, #SS, #PF) come before the read's
- * #AC, as on the host. */
-static inline uint32_t alu__rm_read_rmw(struct cpu *cpu, struct insn *in, int size)
-{
-    return in->is_mem ? op_rm_read_rmw(cpu, in, size) : reg_get(cpu, in->rm, size);
-}
-
 /* Write a handler's result to its r/m destination after its flags were
  * computed: if the write faults, the instruction must leave EFLAGS as it
  * found them (old_flags), so they are put back around the access. */

@@ -5,10 +5,13 @@
 
 #include "interp/system_internal.h"
 
-/* The stack of privilege level dpl from the current TSS, with the checks
- * of CALL's MORE-PRIVILEGE path (#TS, and #SS(sel) when not present). */
-static void gate__inner_stack(struct cpu *cpu, int dpl, struct seg_cache *ss, uint32_t *ss_hi,
-                              uint32_t *esp)
+/* SDM vol. 2, CALL (MORE-PRIVILEGE) and INT n (INTER-PRIVILEGE-LEVEL-
+ * INTERRUPT) read the new stack the same way: the limit must cover the
+ * ESP and SS fields (TSSstackAddress + 5 for a 32-bit TSS, + 3 for a
+ * 16-bit one), then SS must be a present, writable data segment with
+ * RPL = DPL = the new CPL. */
+void sys__inner_stack(struct cpu *cpu, int dpl, bool ext, struct seg_cache *ss, uint32_t *ss_hi,
+                      uint32_t *esp)
 {
     const struct seg_cache *tr = &cpu->seg[S_TR];
     bool tss32 = (tr->attr & 8) != 0;
@@ -16,17 +19,17 @@ static void gate__inner_stack(struct cpu *cpu, int dpl, struct seg_cache *ss, ui
     uint32_t lo, hi;
 
     if (pos + (tss32 ? 5 : 3) > tr->limit)
-        cpu__raise_err(cpu, EXC_TS, tr->sel & 0xfffc);
+        cpu__raise_err(cpu, EXC_TS, err_sel(tr->sel, ext));
     *esp = lmem_read(cpu, tr->base + pos, tss32 ? 4 : 2);
     uint16_t sel = lmem_read(cpu, tr->base + pos + (tss32 ? 4 : 2), 2);
 
     if ((sel & 0xfffc) == 0)
-        cpu__raise_err(cpu, EXC_TS, 0);
+        cpu__raise_err(cpu, EXC_TS, ext);
     if (!desc__read(cpu, sel, &lo, &hi) || (sel & 3) != dpl || DESC_DPL_OF(hi) != (uint32_t)dpl
         || (DESC_SYS_TYPE(hi) & (DESC_S | DESC_CODE | DESC_W)) != (DESC_S | DESC_W))
-        cpu__raise_err(cpu, EXC_TS, sel & 0xfffc);
+        cpu__raise_err(cpu, EXC_TS, err_sel(sel, ext));
     if (!DESC_PRESENT(hi))
-        cpu__raise_err(cpu, EXC_SS, sel & 0xfffc);
+        cpu__raise_err(cpu, EXC_SS, err_sel(sel, ext));
     desc__to_cache(ss, sel, lo, hi);
     *ss_hi = hi;
 }
@@ -42,7 +45,7 @@ static void gate__call_inner(struct cpu *cpu, uint16_t sel, uint32_t lo, uint32_
     struct seg_cache ss, cs;
     uint32_t esp, ss_hi;
 
-    gate__inner_stack(cpu, dpl, &ss, &ss_hi, &esp);
+    sys__inner_stack(cpu, dpl, false, &ss, &ss_hi, &esp);
     far__check_room(cpu, &ss, esp, 4 + count, size, ss.sel & 0xfffc);
     desc__to_cache(&cs, sel, lo, hi);
     if (eip > cs.limit)

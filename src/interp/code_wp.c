@@ -1,6 +1,6 @@
 /* code_wp.c - write protection of cached code: marks of the physical RAM
- * that holds decoded instructions, and the invalidation of the decode
- * cache when such RAM is written. */
+ * that holds decoded instructions or translated blocks, and their
+ * invalidation when such RAM is written. */
 #include "interp/code_wp.h"
 
 #include <stdlib.h>
@@ -22,27 +22,39 @@
  * - anything that changes what a linear address maps to flushes the cache
  *   by starting a new generation: every TLB flush (CR0/CR3/CR4 writes,
  *   INVLPG, A20, task switches), a new machine (interp__init), and every
- *   entry from another engine (interp__run, interp__exec_one), so that RAM
- *   written from outside the CPU between runs (loaders, tests, a CLI that
- *   reloads) is never stale. Page-table edits without INVLPG may leave the
- *   old translation in use, as a hardware TLB may (SDM vol. 3, 4.10.4.3);
+ *   entry from an engine whose guest writes code_wp does not see (the trap
+ *   engine's native runs: interp__run, interp__exec_one). Page-table edits
+ *   without INVLPG may leave the old translation in use, as a hardware TLB
+ *   may (SDM vol. 3, 4.10.4.3);
  * - RAM that holds cached instructions is write-protected: each physical
  *   page carries a mark (64 bits, one per 64-byte granule holding a cached
  *   instruction, valid for one generation), and the TLB gives such pages
  *   no fast-path write rights (tlb_entry.perm). Every write to RAM that
  *   does not take an inline fast path comes here (code_wp__write): the
  *   slow memory path, which also serves REP MOVS/STOS and implicit
- *   accesses once the fast path is refused, and the page walk's
- *   accessed/dirty updates. A write into a marked granule flushes the
- *   cache, so the next instruction is decoded again from the new bytes:
- *   a store into the next instruction takes effect at once, as on a P6
- *   (SDM vol. 3, 8.1.3).
+ *   accesses once the fast path is refused, the page walk's
+ *   accessed/dirty updates, and the translator's stores to protected
+ *   pages (translator/callout.c). A write into a marked granule flushes
+ *   the cache, so the next instruction is decoded again from the new
+ *   bytes: a store into the next instruction takes effect at once, as on
+ *   a P6 (SDM vol. 3, 8.1.3).
+ *
+ * The translator (-accel bt) uses the same marks, of a second kind: the
+ * granules its blocks were made from (`translated`). They do not belong
+ * to a generation: a block is keyed by its linear address and its first
+ * byte's physical page, so a TLB flush does not make it wrong; they stay
+ * until a write touches one of them, which calls the translator's
+ * invalidation hook for the whole page (code_wp__on_invalidate) and clears
+ * them, or until the code cache is flushed. Because marks are physical,
+ * a write through any linear alias of the page is seen.
  *
  * A flush is O(1) (the generation moves on) and cheap to recover from: a
  * first-level miss falls back to the second-level cache, indexed by the
  * host address and checked against the code bytes, which needs no
- * invalidation at all. Device models that write guest RAM while handling
- * an access (DMA) must call code_wp__write; none does today.
+ * invalidation at all. Whatever writes guest RAM from outside the CPU
+ * once an engine runs (a device's DMA, a test) must call code_wp__write
+ * or code_wp__write_range; no device does today, and the loaders write
+ * before the engine starts.
  */
 
 uint32_t code_wp__gen = 4;
@@ -57,15 +69,9 @@ void code_wp__flush(void)
         return;
     /* The generation wrapped: old tags could look current again. */
     memset(decode__l1, 0, sizeof(decode__l1));
-    if (code_wp__marks)
-        memset(code_wp__marks, 0, (size_t)code_wp__pages * sizeof *code_wp__marks);
+    for (uint32_t p = 0; p < code_wp__pages; p++)
+        code_wp__marks[p].gen = 0;
     code_wp__gen = 4;
-}
-
-static inline const struct code_mark *mark_of(uint32_t page)
-{
-    const struct code_mark *k = page < code_wp__pages ? &code_wp__marks[page] : NULL;
-    return k && k->gen == code_wp__gen ? k : NULL;
 }
 
 /* Room for the marks of every page of this machine's RAM. */
@@ -84,22 +90,27 @@ static bool marks_reserve(uint32_t pages)
     return true;
 }
 
-bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
+static bool marked(const struct code_mark *k)
+{
+    return (k->gen == code_wp__gen && k->granules) || k->translated;
+}
+
+/* The page of phys is about to be marked: it becomes protected, so no TLB
+ * entry may write it inline. Entries filled while it was protected before
+ * never could, so the TLB is scanned only after one was given write
+ * rights: an engine that enters the interpreter for single instructions
+ * then pays no scan per entry. NULL when the page is not tracked. */
+static struct code_mark *protect(struct cpu *cpu, uint32_t phys)
 {
     uint32_t page = phys >> 12;
     if (!marks_reserve(cpu->m->ram.size >> 12) || page >= code_wp__pages)
-        return false;
+        return NULL;
     struct code_mark *k = &code_wp__marks[page];
     if (k->gen != code_wp__gen) {
         k->granules = 0;
         k->gen = code_wp__gen;
     }
-    if (!k->granules && k->tlb_writable) {
-        /* The page becomes protected: no TLB entry may write it inline.
-         * Entries filled while it was protected before never could, so
-         * the scan is needed only after one was given write rights: an
-         * engine that enters the interpreter for single instructions
-         * (each entry starts a generation) then pays no scan per entry. */
+    if (!marked(k) && k->tlb_writable) {
         k->tlb_writable = false;
         for (int i = 0; i < TLB_SIZE; i++) {
             struct tlb_entry *e = &cpu->tlb[i];
@@ -107,8 +118,57 @@ bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
                 e->perm &= ~(TLB_SUP_W | TLB_USER_W);
         }
     }
-    k->granules |= code_wp__granules(phys & 0xfff, len);
-    return true;
+    return k;
+}
+
+bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len)
+{
+    struct code_mark *k = protect(cpu, phys);
+    if (k)
+        k->granules |= code_wp__granules(phys & 0xfff, len);
+    return k != NULL;
+}
+
+bool code_wp__mark_translated(struct cpu *cpu, uint32_t phys, uint32_t len)
+{
+    struct code_mark *k = protect(cpu, phys);
+    if (k)
+        k->translated |= code_wp__granules(phys & 0xfff, len);
+    return k != NULL;
+}
+
+void code_wp__forget_translated(void)
+{
+    for (uint32_t p = 0; p < code_wp__pages; p++)
+        code_wp__marks[p].translated = 0;
+}
+
+static void (*invalidate_fn)(void *opaque, uint32_t page);
+static void *invalidate_opaque;
+
+void code_wp__on_invalidate(void (*fn)(void *opaque, uint32_t page), void *opaque)
+{
+    invalidate_fn = fn;
+    invalidate_opaque = opaque;
+}
+
+void code_wp__invalidate(uint32_t page)
+{
+    code_wp__marks[page].translated = 0;
+    if (invalidate_fn)
+        invalidate_fn(invalidate_opaque, page);
+}
+
+void code_wp__write_range(uint32_t phys, uint32_t len)
+{
+    while (len) {
+        uint32_t n = 0x1000 - (phys & 0xfff);
+        if (n > len)
+            n = len;
+        code_wp__write(phys, n);
+        phys += n;
+        len -= n;
+    }
 }
 
 void code_wp__note_writable(uint32_t phys_page)
@@ -120,6 +180,6 @@ void code_wp__note_writable(uint32_t phys_page)
 
 bool code_wp__page_marked(uint32_t phys_page)
 {
-    const struct code_mark *k = mark_of(phys_page >> 12);
-    return k && k->granules;
+    uint32_t page = phys_page >> 12;
+    return page < code_wp__pages && marked(&code_wp__marks[page]);
 }

@@ -1,6 +1,6 @@
 /* code_wp.h - write protection of cached code: the one mechanism that keeps
- * the linear-address decode cache consistent with guest memory (code_wp.c
- * explains the design). */
+ * the interpreter's linear-address decode cache and the translator's code
+ * cache consistent with guest memory (code_wp.c explains the design). */
 #ifndef BT86_INTERP_CODE_WP_H
 #define BT86_INTERP_CODE_WP_H
 
@@ -10,27 +10,39 @@
 struct cpu;
 
 /* The current generation of the decode cache, a multiple of 4 and never
- * 0: entries tagged with another generation are invalid. */
+ * 0: entries tagged with another generation are invalid. Every TLB flush
+ * starts a new one. */
 extern uint32_t code_wp__gen;
 
-/* Forget every cached instruction and every code mark (O(1)). */
+/* Forget every instruction the interpreter cached and their marks (O(1));
+ * translated code keeps its marks. */
 void code_wp__flush(void);
 /* Record that the decode cache holds an instruction at physical bytes
  * [phys, phys + len) of RAM (within one page); takes the fast-path write
  * rights away from the TLB entries that map the page. Returns false when
  * the bytes cannot be tracked (the caller must not cache them). */
 bool code_wp__mark(struct cpu *cpu, uint32_t phys, uint32_t len);
-/* Whether the physical page holds cached code (its TLB entries then get no
- * fast-path write rights). */
+/* The same for bytes a translated block was made from: the mark stays
+ * until a write invalidates the page's translations (or
+ * code_wp__forget_translated). */
+bool code_wp__mark_translated(struct cpu *cpu, uint32_t phys, uint32_t len);
+/* The translator's code cache was flushed: no page holds translated code. */
+void code_wp__forget_translated(void);
+/* Who forgets the translations of a physical page (page number) when it
+ * is written: the translator registers it, NULL unregisters. */
+void code_wp__on_invalidate(void (*fn)(void *opaque, uint32_t page), void *opaque);
+/* Whether the physical page holds cached or translated code (its TLB
+ * entries then get no fast-path write rights). */
 bool code_wp__page_marked(uint32_t phys_page);
 /* A TLB entry for the physical page now has fast-path write rights, so a
- * later code_wp__mark of the page must take them away again. */
+ * later mark of the page must take them away again. */
 void code_wp__note_writable(uint32_t phys_page);
 struct code_mark {
-    uint64_t granules;  /* bit n: bytes 64n..64n+63 hold cached code */
-    uint32_t gen;       /* the generation the bits belong to */
-    bool tlb_writable;  /* some TLB entry may write the page inline (any
-                         * generation): marking it must scan the TLB */
+    uint64_t granules;   /* bit n: bytes 64n..64n+63 hold cached code */
+    uint64_t translated; /* bit n: they hold bytes of a translated block */
+    uint32_t gen;        /* the generation `granules` belong to */
+    bool tlb_writable;   /* some TLB entry may write the page inline (any
+                          * generation): marking it must scan the TLB */
 };
 /* The marks of the physical pages below code_wp__pages (code_wp.c). */
 extern struct code_mark *code_wp__marks;
@@ -43,15 +55,28 @@ static inline uint64_t code_wp__granules(uint32_t off, uint32_t len)
     return (~0ull >> (63 - last)) & (~0ull << first);
 }
 
+/* Out of line: the translations of the page are invalidated. */
+void code_wp__invalidate(uint32_t page);
+
 /* A write to physical RAM [phys, phys + len) (at most one page) that did
- * not go through the TLB's fast path: flushes the decode cache when it
- * touches cached code. Every RAM writer but the inline paths calls it. */
+ * not go through a TLB fast path: flushes the decode cache when it touches
+ * cached code and invalidates the page's translations when it touches
+ * translated code. Every RAM writer but the inline paths calls it. */
 static inline void code_wp__write(uint32_t phys, uint32_t len)
 {
     uint32_t page = phys >> 12;
-    if (page < code_wp__pages && code_wp__marks[page].gen == code_wp__gen
-        && (code_wp__marks[page].granules & code_wp__granules(phys & 0xfff, len)))
+    if (page >= code_wp__pages)
+        return;
+    struct code_mark *k = &code_wp__marks[page];
+    uint64_t g = code_wp__granules(phys & 0xfff, len);
+    if (k->gen == code_wp__gen && (k->granules & g))
         code_wp__flush();
+    if (k->translated & g)
+        code_wp__invalidate(page);
 }
+
+/* RAM [phys, phys + len) of any length was written from outside the CPU
+ * (a device's DMA, a loader or a test after the engine started). */
+void code_wp__write_range(uint32_t phys, uint32_t len);
 
 #endif

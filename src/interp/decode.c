@@ -301,7 +301,8 @@ static struct insn *decode__l2(struct cpu *cpu, struct insn *scratch, bool code3
         if (!fill_l1 || !code_wp__mark(cpu, (uint32_t)(w - cpu->m->ram.host), d->in.len))
             return insn_from_cache(cpu, &d->in, d->key, d->disp, ip_mask);
         struct l1_entry *e = l1_slot(lin);
-        e->tag = l1_tag(lin, (uint32_t)code32 << 1 | (cpu->cpl == 3));
+        e->tag = l1_tag(lin, decode__mode.bits);
+        e->fn = interp__handler(&d->in);
         e->disp = d->disp;
         e->key = d->key;
         e->in = d->in;

@@ -109,10 +109,10 @@ static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, 
 
 struct __attribute__((aligned(64))) l1_entry {
     uint64_t tag;  /* l1_tag() when filled, 0 when empty */
+    op_fn fn;      /* the handler: interp__handler(&in) */
     uint32_t disp; /* as in dcache_entry */
     uint32_t key;
     struct insn in;
-    uint64_t pad;
 };
 _Static_assert(sizeof(struct l1_entry) == 64, "a first-level entry is one cache line");
 
@@ -126,14 +126,24 @@ extern struct l1_entry decode__l1[L1_SIZE];
 struct fetch_mode {
     uint32_t bits;    /* bit 0 CPL 3, bit 1 32-bit default size */
     uint32_t ip_mask; /* 0xffff or 0xffffffff */
+    uint32_t lim;     /* the last offset an instruction may use: the CS
+                       * limit, at most ip_mask (it changes with CS) */
+    bool check_lim;   /* lim must be compared (see fetch_mode__of) */
 };
 extern struct fetch_mode decode__mode;
 
+/* Cached instructions never start in the last 14 bytes of a page (their
+ * 15-byte window must fit it, fetch_window), so with a page-aligned CS base
+ * and a 4 GiB limit no cached instruction can pass the limit: a flat code
+ * segment skips the compare. */
 static inline struct fetch_mode fetch_mode__of(const struct cpu *cpu)
 {
     bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
-    return (struct fetch_mode){ (uint32_t)code32 << 1 | (cpu->cpl == 3),
-                                code32 ? 0xffffffffu : 0xffff };
+    uint32_t ip_mask = code32 ? 0xffffffffu : 0xffff;
+    const struct seg_cache *cs = &cpu->seg[S_CS];
+    uint32_t lim = cs->limit < ip_mask ? cs->limit : ip_mask;
+    return (struct fetch_mode){ (uint32_t)code32 << 1 | (cpu->cpl == 3), ip_mask, lim,
+                                lim != 0xffffffffu || (cs->base & 0xfff) };
 }
 
 static inline void decode__mode_refresh(const struct cpu *cpu)
@@ -168,25 +178,36 @@ static inline struct insn *insn_from_cache(struct cpu *cpu, struct insn *in, uin
     return in;
 }
 
+/* The handler of a decoded instruction: the opcode's, or the one
+ * registered for its 32-bit operand size (dispatch.c). */
+op_fn interp__handler(const struct insn *in);
+
 /* The instruction at CS:EIP, decoded with decode__mode (which must be
- * current): a decode cache entry's, or *scratch when it is not cacheable.
- * Valid until the next decode. */
+ * current), and its handler in *fn: a decode cache entry's, or *scratch
+ * when it is not cacheable. Valid until the next decode. */
 static inline __attribute__((always_inline)) struct insn *
-decode__insn_inline(struct cpu *cpu, struct insn *scratch)
+decode__insn_inline(struct cpu *cpu, struct insn *scratch, op_fn *fn)
 {
-    struct fetch_mode mode = decode__mode;
-    const struct seg_cache *cs = &cpu->seg[S_CS];
     uint32_t eip = cpu->eip;
-    uint32_t lin = cs->base + eip;
+    uint32_t lin = cpu->seg[S_CS].base + eip;
     struct l1_entry *e = l1_slot(lin);
+    struct insn *in = &e->in;
 
     /* The instruction must still lie within CS's limit (a reload of CS
      * with the same base may have changed it). */
-    uint32_t lim = cs->limit < mode.ip_mask ? cs->limit : mode.ip_mask;
-    if (__builtin_expect(e->tag == l1_tag(lin, mode.bits), 1)
-        && __builtin_expect((uint64_t)eip + e->in.len - 1 <= lim, 1))
-        return insn_from_cache(cpu, &e->in, e->key, e->disp, mode.ip_mask);
-    return decode__miss(cpu, scratch, mode.bits >> 1);
+    if (__builtin_expect(e->tag == l1_tag(lin, decode__mode.bits), 1)
+        && __builtin_expect(!decode__mode.check_lim
+                            || (uint64_t)eip + in->len - 1 <= decode__mode.lim, 1)) {
+        uint32_t next = (eip + in->len) & decode__mode.ip_mask;
+        *fn = e->fn;
+        if (in->is_mem)
+            in->ea = ea_eval(e->key, e->disp, cpu->gpr);
+        in->next_eip = next;
+        return in;
+    }
+    in = decode__miss(cpu, scratch, decode__mode.bits >> 1);
+    *fn = interp__handler(in);
+    return in;
 }
 
 #endif

@@ -13,6 +13,11 @@
 #include "interp/interp.h"
 
 static op_fn op_table[OP_COUNT];
+/* The handlers for a 32-bit operand size: a family's own where it has one,
+ * else op_table's (filled in at start-up). The decode cache keeps the
+ * handler with the instruction, so the size test happens once per decode
+ * instead of once per execution. */
+static op_fn op32_table[OP_COUNT];
 static bool op_table_ready;
 
 void interp__set_op(unsigned op, op_fn fn)
@@ -27,27 +32,46 @@ void interp__set_ops(unsigned first, unsigned last, op_fn fn)
         interp__set_op(op, fn);
 }
 
+void interp__set_op32(unsigned op, op_fn fn)
+{
+    assert(op < OP_COUNT && !op32_table[op]);
+    op32_table[op] = fn;
+}
+
+op_fn interp__handler(const struct insn *in)
+{
+    return (in->opsize == 4 ? op32_table : op_table)[in->op];
+}
+
 /* Opcodes nobody claimed: #UD, counted (-d unimp). */
 static void op_unimp(struct cpu *cpu, struct insn *in)
 {
     cpu__raise_unimp(cpu, in);
 }
 
-/* Handlers that may change the fetch mode (decode_cache.h): they load CS
+/* Handlers after which the run loop must look again before the next
+ * instruction: at the fetch mode (decode_cache.h), because they load CS
  * (far transfers, INT n, IRET, task switches, SYSENTER/SYSEXIT) or CR0.PE
- * (MOV CR0, LMSW), or change EFLAGS.VM (IRET, INT n). A new handler that
- * does any of this must be listed here. Exceptions leave the run loop,
- * which refreshes the mode when it starts again. */
-static const uint16_t mode_changing_ops[] = {
-    0x9a, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xea, 0xf1, 0xff,
-    OP_0F + 0x01, OP_0F + 0x22, OP_0F + 0x34, OP_0F + 0x35,
+ * (MOV CR0, LMSW), or change EFLAGS.VM (IRET, INT n); and at what makes it
+ * step carefully (careful_due), because they may set TF, RF or IF (POPF,
+ * STI, IRET, INT n, task switches), halt (HLT), open the interrupt shadow
+ * (MOV SS, POP SS, STI), arm a breakpoint (MOV DR) or, through a device,
+ * raise the interrupt line (IN, OUT, INS, OUTS; MMIO accesses set
+ * interp__recheck themselves, mem.c). A new handler that does any of this
+ * must be listed here. Exceptions leave the run loop, which looks again
+ * when it starts. */
+static const uint16_t recheck_ops[] = {
+    0x17, 0x6c, 0x6d, 0x6e, 0x6f, 0x8e, 0x9a, 0x9d, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+    0xe4, 0xe5, 0xe6, 0xe7, 0xea, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf4, 0xfb, 0xff,
+    OP_0F + 0x01, OP_0F + 0x22, OP_0F + 0x23, OP_0F + 0x34, OP_0F + 0x35,
 };
-static op_fn mode_changing_fn[OP_COUNT];
+static op_fn recheck_fn[OP_COUNT];
+bool interp__recheck;
 
-static void op_mode_changing(struct cpu *cpu, struct insn *in)
+static void op_recheck(struct cpu *cpu, struct insn *in)
 {
-    mode_changing_fn[in->op](cpu, in);
-    decode__mode_refresh(cpu);
+    recheck_fn[in->op](cpu, in);
+    interp__recheck = true;
 }
 
 void interp__init(void)
@@ -71,11 +95,15 @@ void interp__init(void)
     for (unsigned op = 0; op < OP_COUNT; op++)
         if (!op_table[op])
             op_table[op] = op_unimp;
-    for (unsigned i = 0; i < sizeof(mode_changing_ops) / sizeof(mode_changing_ops[0]); i++) {
-        unsigned op = mode_changing_ops[i];
-        mode_changing_fn[op] = op_table[op];
-        op_table[op] = op_mode_changing;
+    for (unsigned i = 0; i < sizeof(recheck_ops) / sizeof(recheck_ops[0]); i++) {
+        unsigned op = recheck_ops[i];
+        assert(!op32_table[op]);
+        recheck_fn[op] = op_table[op];
+        op_table[op] = op_recheck;
     }
+    for (unsigned op = 0; op < OP_COUNT; op++)
+        if (!op32_table[op])
+            op32_table[op] = op_table[op];
     op_table_ready = true;
 }
 
@@ -84,10 +112,11 @@ void interp__init(void)
 static inline __attribute__((always_inline)) const struct insn *
 exec_insn(struct cpu *cpu, struct insn *scratch)
 {
+    op_fn fn;
     cpu->insn_eip = cpu->eip;
-    struct insn *in = decode__insn_inline(cpu, scratch);
+    struct insn *in = decode__insn_inline(cpu, scratch, &fn);
     cpu->eip = in->next_eip;
-    op_table[in->op](cpu, in);
+    fn(cpu, in);
     cpu->icount++;
     return in;
 }
@@ -284,12 +313,23 @@ static bool step_careful(struct machine *m, struct cpu *cpu, uint64_t end)
     return true;
 }
 
+/* What makes the loop step carefully: what instructions change themselves
+ * (HLT, the interrupt shadow, TF, RF, enabled breakpoints) and a
+ * deliverable interrupt (the line and IF, so that the window of
+ * "STI; NOP; CLI" or a POPF that sets IF is honoured exactly). */
+static inline bool careful_due(const struct machine *m, const struct cpu *cpu)
+{
+    return cpu->halted || cpu->inhibit_irq || (cpu->eflags & (F_TF | F_RF))
+        || (cpu->dr[7] & DR7_ENABLES) || (m->intr_line && (cpu->eflags & F_IF));
+}
+
 /*
- * After every instruction the loop looks at what instructions change
- * themselves (HLT, the interrupt shadow, TF, RF, enabled breakpoints) and
- * at a deliverable interrupt (the line and IF, so that the window of
- * "STI; NOP; CLI" or a POPF that sets IF is honoured exactly). The stop latch and the budget are
- * polled every POLL_INTERVAL instructions, never past the budget.
+ * careful_due can only become true through an instruction listed in
+ * recheck_ops, an MMIO access or a careful step (timers fire between
+ * slices, and devices change the interrupt line only when called), so the
+ * loop evaluates it at those instruction boundaries only: after each of
+ * them interp__recheck is set. The stop latch and the budget are polled
+ * every POLL_INTERVAL instructions, never past the budget.
  */
 #define POLL_INTERVAL 64
 
@@ -299,15 +339,16 @@ static __attribute__((noinline)) void run_loop(struct machine *m, struct cpu *cp
     uint64_t interval = (log_mask & LOG_SLOW_MASK) ? 1 : POLL_INTERVAL;
     uint64_t poll = 1;
 
-    decode__mode_refresh(cpu); /* after an exception's delivery, too */
-
     for (;;) {
-        if (__builtin_expect(--poll == 0 || cpu->halted || cpu->inhibit_irq
-                             || (cpu->eflags & (F_TF | F_RF)) || (cpu->dr[7] & DR7_ENABLES)
-                             || (m->intr_line && (cpu->eflags & F_IF)), 0)) {
+        if (__builtin_expect(--poll == 0 || interp__recheck, 0)) {
+            interp__recheck = false;
+            decode__mode_refresh(cpu); /* also after an exception's delivery */
+            if (poll != 0 && !careful_due(m, cpu))
+                goto fast;
             bool go_on = step_careful(m, cpu, end);
-            /* An interrupt or a debug trap may have been delivered. */
-            decode__mode_refresh(cpu);
+            /* An interrupt or a debug trap may have been delivered; the
+             * next boundary is looked at again. */
+            interp__recheck = true;
             if (!go_on)
                 return;
             uint64_t left = end - cpu->icount;
@@ -316,6 +357,7 @@ static __attribute__((noinline)) void run_loop(struct machine *m, struct cpu *cp
                 poll = 1; /* the next careful step returns */
             continue;
         }
+    fast:;
         struct insn in;
         exec_insn(cpu, &in);
     }
@@ -353,8 +395,9 @@ uint64_t interp__run(struct machine *m, uint64_t budget)
 
 uint64_t interp__engine_run(struct machine *m, uint64_t budget)
 {
-    /* Between two slices of this engine only device models ran, and they
-     * write guest RAM through code_wp__write or not at all (code_wp.c);
-     * interp__init flushed what the loaders wrote. */
+    /* Between two calls only device models or an engine whose stores to
+     * protected pages reach code_wp ran, and they write guest RAM through
+     * code_wp__write or not at all (code_wp.c); interp__init flushed what
+     * the loaders wrote. */
     return run(m, budget);
 }

@@ -155,8 +155,8 @@ static void exc__deliver_once(struct cpu *cpu)
     };
 
     stats.exceptions++;
-    if (e->vector == EXC_PF)
-        stats.page_faults++;
+    if (e->vector == EXC_PF && !e->is_int) /* INT 14 is no page fault */
+        stats.pf_true++;
     LOG(int, "exception %d (%s) err=%s%04" PRIx32 " at %04x:%08" PRIx32 " cr2=%08" PRIx32 "\n",
         e->vector, e->vector < 32 && exc_info[e->vector].name ? exc_info[e->vector].name : "?",
         e->has_error ? "" : "none/", e->error, cpu->seg[S_CS].sel, cpu->insn_eip, cpu->cr2);

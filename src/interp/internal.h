@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "core/cpu.h"
+#include "interp/mem_fast.h"
 
 /* ---- decoded instruction ------------------------------------------- */
 
@@ -67,6 +68,14 @@ typedef void (*op_fn)(struct cpu *cpu, struct insn *in);
 void interp__set_op(unsigned op, op_fn fn);
 /* Claim opcodes first..last (inclusive) for fn. */
 void interp__set_ops(unsigned first, unsigned last, op_fn fn);
+/* A faster handler for op when its operand size is 32 bits; it must do
+ * exactly what op's handler does at that size (asserts op had none). */
+void interp__set_op32(unsigned op, op_fn fn);
+/* Set after an instruction or access that may change the fetch mode or
+ * require a careful step (an MMIO access: a device may raise the interrupt
+ * line); the run loop looks again before the next instruction and clears
+ * it (dispatch.c, recheck_ops). */
+extern bool interp__recheck;
 
 /* Registration, one per handler family (each file defines its own). */
 void ops_data__register(void);     /* mov, xchg, push/pop, lea, movzx/sx, cbw… */
@@ -110,32 +119,83 @@ static inline uint32_t size_mask(int size)
     return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 }
 
-/* The r/m operand of in (register or memory). */
-uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size);
-void op_rm_write(struct cpu *cpu, struct insn *in, int size, uint32_t v);
+/* The r/m operand of in (register or memory), inline down to the host
+ * load or store (vmem_read/vmem_write, mem_fast.h). */
+static inline uint32_t op_rm_read(struct cpu *cpu, struct insn *in, int size)
+{
+    return in->is_mem ? vmem_read(cpu, in->seg, in->ea, size) : reg_get(cpu, in->rm, size);
+}
+
+static inline void op_rm_write(struct cpu *cpu, struct insn *in, int size, uint32_t v)
+{
+    if (in->is_mem)
+        vmem_write(cpu, in->seg, in->ea, size, v);
+    else
+        reg_set(cpu, in->rm, size, v);
+}
+
+/* The memory operand of a read-modify-write instruction when the inline
+ * path of op_rm_read_rmw refuses it (operand.c). */
+uint32_t op_rm_read_rmw_slow(struct cpu *cpu, struct insn *in, int size);
+
 /* The r/m operand of a read-modify-write instruction: a memory operand is
  * checked for writing before it is read, as hardware does (a faulting RMW
- * reports the write's #GP/#SS/#PF, with W=1, ahead of any #AC). */
-uint32_t op_rm_read_rmw(struct cpu *cpu, struct insn *in, int size);
+ * reports the write's #GP/#SS/#PF, with W=1, ahead of any #AC). When the
+ * write certainly succeeds (also on a page of cached code, which only the
+ * write itself must report), the operand is read from the host. */
+static inline uint32_t op_rm_read_rmw(struct cpu *cpu, struct insn *in, int size)
+{
+    if (!in->is_mem)
+        return reg_get(cpu, in->rm, size);
+    uint8_t *p = mem__write_ptr(cpu, in->seg, in->ea, size, !(cpu->dr[7] & 0xff));
+    if (likely(p))
+        return host__load(p, size);
+    return op_rm_read_rmw_slow(cpu, in, size);
+}
+
+/* The stack pointer's offset after adding delta: ESP, or SP wrapping in
+ * 64 KiB when SS.B = 0 (SDM vol. 1, 6.2.3). */
+static inline uint32_t stack_offset(const struct cpu *cpu, uint32_t delta)
+{
+    uint32_t esp = cpu->gpr[R_ESP] + delta;
+    return cpu__stack32(cpu) ? esp : esp & 0xffff;
+}
+
+/* Add delta to ESP (SS.B = 1) or to SP alone (SS.B = 0): releases or
+ * reserves stack space after the accesses have succeeded. */
+static inline void stack_adjust(struct cpu *cpu, uint32_t delta)
+{
+    if (cpu__stack32(cpu))
+        cpu->gpr[R_ESP] += delta;
+    else
+        reg_set(cpu, R_ESP, 2, cpu->gpr[R_ESP] + delta);
+}
 
 /* Stack: push/pop of 2 or 4 bytes through SS with the stack-size attribute
  * (SS.B). The write completes before ESP changes. */
-void stack_push(struct cpu *cpu, int size, uint32_t v);
-uint32_t stack_pop(struct cpu *cpu, int size);
+static inline void stack_push(struct cpu *cpu, int size, uint32_t v)
+{
+    vmem_write(cpu, S_SS, stack_offset(cpu, -(uint32_t)size), size, v);
+    stack_adjust(cpu, -(uint32_t)size);
+}
+
+static inline uint32_t stack_pop(struct cpu *cpu, int size)
+{
+    uint32_t v = vmem_read(cpu, S_SS, stack_offset(cpu, 0), size);
+    stack_adjust(cpu, size);
+    return v;
+}
+
 /* Read the stack at ESP + offset without popping (for multi-pop sequences
  * that must not change ESP before all reads succeed). */
-uint32_t stack_peek(struct cpu *cpu, uint32_t offset, int size);
-/* Add delta to ESP (SS.B = 1) or to SP alone (SS.B = 0): releases or
- * reserves stack space after the accesses have succeeded. */
-void stack_adjust(struct cpu *cpu, uint32_t delta);
+static inline uint32_t stack_peek(struct cpu *cpu, uint32_t offset, int size)
+{
+    return vmem_read(cpu, S_SS, stack_offset(cpu, offset), size);
+}
 /* Raise whatever a write of size bytes at SS:off would raise (#SS, #PF,
  * #AC for a misaligned slot at CPL 3 with CR0.AM and EFLAGS.AC), without
  * writing. */
 void stack_check_write(struct cpu *cpu, uint32_t off, int size);
-
-/* Near transfer to target (masked to the operand size by the caller), with
- * the CS limit check (#GP(0)). */
-void branch_near(struct cpu *cpu, uint32_t target);
 
 /* ---- arithmetic flags (ops_alu.c and friends) ---------------------- */
 
@@ -147,16 +207,23 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 uint32_t alu__op(struct cpu *cpu, int op, uint32_t a, uint32_t b, int size);
 uint32_t alu__inc(struct cpu *cpu, uint32_t v, int size); /* CF unchanged */
 uint32_t alu__dec(struct cpu *cpu, uint32_t v, int size); /* CF unchanged */
+/* Jcc/SETcc/CMOVcc conditions (alu.c): bit i of cond__table[cc] is the
+ * truth of condition cc for flags index i (bits: 0 CF, 1 PF, 2 ZF, 3 SF,
+ * 4 OF). */
+extern const uint32_t cond__table[16];
+
 /* Condition code cc (0-15, the low nibble of Jcc/SETcc/CMOVcc). */
-bool cond__eval(const struct cpu *cpu, int cc);
+static inline bool cond__eval(const struct cpu *cpu, int cc)
+{
+    uint32_t f = cpu->eflags;
+    unsigned idx = (f & F_CF) | ((f >> 1) & 2) | ((f >> 4) & 0xc) | ((f >> 7) & 0x10);
+    return (cond__table[cc & 15] >> idx) & 1;
+}
 
 /* ---- memory (mem.c, mmu.c, segment checks) ------------------------- */
 
-/* Segmented access: segment limit and type checks (#GP(0), or #SS(0) for
- * SS), then paging with the CPL's privilege (#PF), then RAM or MMIO.
- * Accesses that cross a page check both pages before writing anything. */
-uint32_t vmem_read(struct cpu *cpu, int seg, uint32_t off, int size);
-void vmem_write(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v);
+/* vmem_read and vmem_write (sizes 1, 2, 4) are inline: mem_fast.h. The
+ * other segmented accesses have the same checks. */
 uint64_t vmem_read64(struct cpu *cpu, int seg, uint32_t off);
 void vmem_write64(struct cpu *cpu, int seg, uint32_t off, uint64_t v);
 void vmem_read_bytes(struct cpu *cpu, int seg, uint32_t off, void *dst, uint32_t len);
@@ -214,6 +281,16 @@ _Noreturn void cpu__raise_err(struct cpu *cpu, int vector, uint32_t error);
 _Noreturn void cpu__raise_pf(struct cpu *cpu, uint32_t lin, uint32_t error);
 /* Unimplemented opcode: count it, log it under -d unimp, raise #UD. */
 _Noreturn void cpu__raise_unimp(struct cpu *cpu, const struct insn *in);
+
+/* Near transfer to target (masked to the operand size by the caller), with
+ * the CS limit check: #GP(0) when the target is outside it (code segments
+ * are never expand-down; SDM vol. 2, JMP/CALL/RET). */
+static inline void branch_near(struct cpu *cpu, uint32_t target)
+{
+    if (target > cpu->seg[S_CS].limit)
+        cpu__raise_err(cpu, EXC_GP, 0);
+    cpu->eip = target;
+}
 
 /* Deliver cpu->exc (after the longjmp), escalating to #DF and triple
  * fault as the SDM's table 6-5 says. */

@@ -20,10 +20,11 @@ int interp__exec_one(struct cpu *cpu);
  * exceptions and external interrupts, stops early when the CPU halts or
  * m->stop is set. Returns the number of instructions retired. */
 uint64_t interp__run(struct machine *m, uint64_t budget);
-/* interp__run as the -accel interp engine's loop: it alone runs the guest,
- * so RAM cannot have changed behind the decode cache between two calls
- * and the cache is kept (interp__run, for engines that also run guest code
- * their own way, starts it afresh). */
+/* interp__run for engines all of whose guest RAM writes code_wp sees (the
+ * -accel interp loop; bt, whose stores to protected pages call out to
+ * code_wp): RAM cannot have changed behind the decode cache between two
+ * calls, so the cache is kept (interp__run, for engines that write guest
+ * RAM their own way, starts it afresh). */
 uint64_t interp__engine_run(struct machine *m, uint64_t budget);
 
 #endif

@@ -28,32 +28,6 @@ static void intr__deliver_real(struct cpu *cpu, const struct intr_event *ev)
     cpu->eflags &= ~(F_IF | F_TF | F_AC | F_RF);
 }
 
-/* The inner stack for privilege level dpl from the current TSS, with the
- * checks on the new SS of SDM vol. 2, INT n (#TS, #SS). */
-static void intr__inner_stack(struct cpu *cpu, int dpl, bool ext, struct seg_cache *ss,
-                              uint32_t *esp)
-{
-    const struct seg_cache *tr = &cpu->seg[S_TR];
-    bool tss32 = (tr->attr & 8) != 0;
-    uint32_t pos = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
-    uint32_t lo, hi;
-
-    if (pos + (tss32 ? 7 : 3) > tr->limit)
-        cpu__raise_err(cpu, EXC_TS, err_sel(tr->sel, ext));
-    *esp = lmem_read(cpu, tr->base + pos, tss32 ? 4 : 2);
-    uint16_t sel = lmem_read(cpu, tr->base + pos + (tss32 ? 4 : 2), 2);
-
-    if ((sel & 0xfffc) == 0)
-        cpu__raise_err(cpu, EXC_TS, ext);
-    if (!desc__read(cpu, sel, &lo, &hi) || (sel & 3) != dpl || DESC_DPL_OF(hi) != (uint32_t)dpl
-        || (DESC_SYS_TYPE(hi) & (DESC_S | DESC_CODE | DESC_W)) != (DESC_S | DESC_W))
-        cpu__raise_err(cpu, EXC_TS, err_sel(sel, ext));
-    if (!DESC_PRESENT(hi))
-        cpu__raise_err(cpu, EXC_SS, err_sel(sel, ext));
-    hi = sys__mark_accessed(cpu, sel, hi);
-    desc__to_cache(ss, sel, lo, hi);
-}
-
 /* Interrupt or trap gate (SDM vol. 2, INT n: INTER-PRIVILEGE-LEVEL-INTERRUPT,
  * INTRA-PRIVILEGE-LEVEL-INTERRUPT). */
 static void intr__through_gate(struct cpu *cpu, const struct intr_event *ev, uint32_t glo,
@@ -84,8 +58,12 @@ static void intr__through_gate(struct cpu *cpu, const struct intr_event *ev, uin
 
     if ((inner && v86 && dpl != 0) || (!inner && v86))
         cpu__raise_err(cpu, EXC_GP, err_sel(sel, ext));
-    if (inner)
-        intr__inner_stack(cpu, dpl, ext, &ss, &esp);
+    if (inner) {
+        uint32_t ss_hi;
+        sys__inner_stack(cpu, dpl, ext, &ss, &ss_hi, &esp);
+        sys__mark_accessed(cpu, ss.sel, ss_hi); /* a data segment: A is set */
+        ss.attr |= DESC_A;
+    }
 
     /* The frame, in push order. */
     uint32_t frame[11];

@@ -1,8 +1,8 @@
 /* mem.c - guest memory accesses: segment limit/type checks, alignment
  * checks, then the TLB (mmu.c) and RAM or MMIO. The hit path of every
- * access is inline: a segment attribute test, a limit compare, a TLB tag
- * compare and a host load or store. */
-#include "interp/mem_fast.h"
+ * access is inline (mem_fast.h): a segment attribute test, a limit
+ * compare, a TLB tag compare and a host load or store. */
+#include "interp/internal.h"
 
 #include <assert.h>
 
@@ -94,6 +94,7 @@ static void span__read(struct cpu *cpu, const struct span *sp, uint8_t *dst)
         memcpy(dst, sp->host, sp->len);
         return;
     }
+    interp__recheck = true; /* the device may change the interrupt line */
     for (uint32_t done = 0, n; done < sp->len; done += n) {
         n = mmio__chunk(sp->len - done);
         uint32_t v = phys__read(cpu->m, sp->phys + done, n);
@@ -108,6 +109,7 @@ static void span__write(struct cpu *cpu, const struct span *sp, const uint8_t *s
         code_wp__write(sp->phys, sp->len);
         return;
     }
+    interp__recheck = true;
     for (uint32_t done = 0, n; done < sp->len; done += n) {
         n = mmio__chunk(sp->len - done);
         uint32_t v = 0;
@@ -154,17 +156,28 @@ static void seg__access(struct cpu *cpu, int seg, uint32_t off, void *buf, uint3
         bp__data_access(cpu, lin, (int)len, write);
 }
 
-static __attribute__((noinline)) uint32_t vmem__read_slow(struct cpu *cpu, int seg, uint32_t off, int size)
+/* Reads the inline path refused: a misaligned one within one page that
+ * no alignment check stops is a host load; anything else goes through
+ * every check. */
+uint32_t vmem__read_slow(struct cpu *cpu, int seg, uint32_t off, int size)
 {
+    const struct seg_cache *c = &cpu->seg[seg];
+    if (seg__fast(c, off, size, SEG_FAST_MASK, SEG_FAST_READ)) {
+        bool user = cpu__user(cpu);
+        uint8_t *p = tlb__hit(cpu, c->base + off, size, tlb__perm(user, false));
+        if (p && !mem__ac_armed(cpu, user))
+            return host__load(p, size);
+    }
     uint32_t v = 0;
     seg__access(cpu, seg, off, &v, size, false, size - 1);
     return v;
 }
 
-/* Writes the inline path refused: a page of cached code takes a short cut
- * that reports the write to code_wp (and stores it inline); anything else
- * goes through every check. */
-static __attribute__((noinline)) void vmem__write_slow(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
+/* Writes the inline path refused: a misaligned one within one page, or
+ * one to a page of cached code, takes a short cut that reports the write
+ * to code_wp and stores it from here; anything else goes through every
+ * check. */
+void vmem__write_slow(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
 {
     uint8_t *p = !(cpu->dr[7] & 0xff) ? mem__write_ptr(cpu, seg, off, size, true) : NULL;
     if (p) {
@@ -173,34 +186,6 @@ static __attribute__((noinline)) void vmem__write_slow(struct cpu *cpu, int seg,
         return;
     }
     seg__access(cpu, seg, off, &v, size, true, size - 1);
-}
-
-uint32_t vmem_read(struct cpu *cpu, int seg, uint32_t off, int size)
-{
-    const struct seg_cache *c = &cpu->seg[seg];
-    if (likely(seg__fast(c, off, size, SEG_FAST_MASK, SEG_FAST_READ))) {
-        uint32_t lin = c->base + off;
-        bool user = cpu__user(cpu);
-        uint8_t *p = tlb__hit(cpu, lin, size, tlb__perm(user, false));
-        if (likely(p) && likely(!(lin & (size - 1)) || !mem__ac_armed(cpu, user)))
-            return host__load(p, size);
-    }
-    return vmem__read_slow(cpu, seg, off, size);
-}
-
-void vmem_write(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
-{
-    const struct seg_cache *c = &cpu->seg[seg];
-    if (likely(seg__fast(c, off, size, SEG_FAST_WRITE_MASK, SEG_FAST_WRITE))) {
-        uint32_t lin = c->base + off;
-        bool user = cpu__user(cpu);
-        uint8_t *p = tlb__hit(cpu, lin, size, tlb__perm(user, true));
-        if (likely(p) && likely(!(lin & (size - 1)) || !mem__ac_armed(cpu, user))) {
-            host__store(p, size, v);
-            return;
-        }
-    }
-    vmem__write_slow(cpu, seg, off, size, v);
 }
 
 uint64_t vmem_read64(struct cpu *cpu, int seg, uint32_t off)

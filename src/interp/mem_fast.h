@@ -1,5 +1,6 @@
-/* mem_fast.h - private to the memory files: the inline TLB hit path and the
- * page walk (mmu.c) its slow path falls back to. */
+/* mem_fast.h - the inline hit path of guest memory accesses (every
+ * interpreter file gets it through internal.h) and the page walk (mmu.c)
+ * the slow paths fall back to. */
 #ifndef BT86_INTERP_MEM_FAST_H
 #define BT86_INTERP_MEM_FAST_H
 
@@ -7,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "interp/internal.h"
+#include "core/cpu.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -101,6 +102,46 @@ static inline uint8_t *mem__write_ptr(struct cpu *cpu, int seg, uint32_t off, in
     if ((lin & (size - 1)) && ((lin & 0xfff) > 0x1000u - size || mem__ac_armed(cpu, user)))
         return NULL;
     return e->host + (lin & 0xfff);
+}
+
+/* The out-of-line rest of vmem_read and vmem_write (mem.c): every access
+ * the inline path below refuses, with every check. */
+uint32_t vmem__read_slow(struct cpu *cpu, int seg, uint32_t off, int size);
+void vmem__write_slow(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v);
+
+/* Segmented access of size 1, 2 or 4: segment limit and type checks
+ * (#GP(0), or #SS(0) for SS), then paging with the CPL's privilege (#PF),
+ * then RAM or MMIO. Accesses that cross a page check both pages before
+ * writing anything. Inline: an aligned access in a present expand-up data
+ * segment whose limit covers it, through a TLB entry that grants it (so on
+ * a RAM page), is a host load or store; anything else is the slow path's,
+ * which does the misaligned ones within a page nearly as fast. */
+static inline __attribute__((always_inline)) uint32_t
+vmem_read(struct cpu *cpu, int seg, uint32_t off, int size)
+{
+    const struct seg_cache *c = &cpu->seg[seg];
+    uint32_t lin = c->base + off;
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(seg__fast(c, off, size, SEG_FAST_MASK, SEG_FAST_READ)
+               && e->lin_page == (lin & ~0xfffu) && (e->perm & tlb__perm(cpu__user(cpu), false))
+               && !(lin & (size - 1))))
+        return host__load(e->host + (lin & 0xfff), size);
+    return vmem__read_slow(cpu, seg, off, size);
+}
+
+static inline __attribute__((always_inline)) void
+vmem_write(struct cpu *cpu, int seg, uint32_t off, int size, uint32_t v)
+{
+    const struct seg_cache *c = &cpu->seg[seg];
+    uint32_t lin = c->base + off;
+    const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
+    if (likely(seg__fast(c, off, size, SEG_FAST_WRITE_MASK, SEG_FAST_WRITE)
+               && e->lin_page == (lin & ~0xfffu) && (e->perm & tlb__perm(cpu__user(cpu), true))
+               && !(lin & (size - 1)))) {
+        host__store(e->host + (lin & 0xfff), size, v);
+        return;
+    }
+    vmem__write_slow(cpu, seg, off, size, v);
 }
 
 /* ---- mmu.c ------------------------------------------------------------ */

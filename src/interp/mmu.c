@@ -1,6 +1,6 @@
 /* mmu.c - 32-bit paging (SDM vol. 3, 4.3): page walk with 4 KiB and 4 MiB
  * pages, accessed/dirty bits, and the software TLB that caches the result. */
-#include "interp/mem_fast.h"
+#include "interp/internal.h"
 
 #include "interp/code_wp.h"
 
@@ -24,8 +24,11 @@ static inline uint32_t phys__a20(const struct cpu *cpu, uint32_t paddr)
     return cpu->a20 ? paddr : paddr & ~(1u << 20);
 }
 
+/* A paging entry outside RAM is a device's register: the run loop looks
+ * again afterwards (interp__recheck), as after any MMIO access. */
 static uint32_t pt__read(struct cpu *cpu, uint32_t paddr)
 {
+    interp__recheck = true;
     return phys__read(cpu->m, phys__a20(cpu, paddr), 4);
 }
 
@@ -77,7 +80,6 @@ static void pt__walk(struct cpu *cpu, uint32_t lin, bool write, bool user,
                      uint32_t *phys_page, uint8_t *perm, uint8_t *global)
 {
     uint32_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 22) << 2);
-    stats.page_walks++;
     uint32_t pde = pt__read(cpu, pde_addr);
     if (!(pde & PTE_P))
         pt__fault(cpu, lin, 0, write, user);
@@ -139,8 +141,10 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     uint32_t phys_page = page;
     uint8_t perm = TLB_SUP_R | TLB_SUP_W | TLB_USER_R | TLB_USER_W;
     uint8_t global = 0;
-    if (cpu->cr0 & CR0_PG)
+    if (cpu->cr0 & CR0_PG) {
         pt__walk(cpu, lin, write, user, &phys_page, &perm, &global);
+        stats.pf_hidden++; /* a TLB fill the guest never sees (a walk that faults does not return) */
+    }
 
     phys_page = phys__a20(cpu, phys_page);
     e->lin_page = page;

@@ -7,8 +7,8 @@
 static inline __attribute__((always_inline)) void
 alu_rm_reg(struct cpu *cpu, struct insn *in, int op, int size, bool to_reg)
 {
-    uint32_t rm = to_reg || op == ALU_CMP ? alu__rm_read(cpu, in, size)
-                                          : alu__rm_read_rmw(cpu, in, size);
+    uint32_t rm = to_reg || op == ALU_CMP ? op_rm_read(cpu, in, size)
+                                          : op_rm_read_rmw(cpu, in, size);
     uint32_t r = reg_get(cpu, in->reg, size);
     uint32_t old = cpu->eflags;
 
@@ -32,7 +32,7 @@ alu_acc_imm(struct cpu *cpu, struct insn *in, int op, int size)
 static inline __attribute__((always_inline)) void
 alu_rm_imm(struct cpu *cpu, struct insn *in, int op, int size, uint32_t imm)
 {
-    uint32_t a = op == ALU_CMP ? alu__rm_read(cpu, in, size) : alu__rm_read_rmw(cpu, in, size);
+    uint32_t a = op == ALU_CMP ? op_rm_read(cpu, in, size) : op_rm_read_rmw(cpu, in, size);
     uint32_t old = cpu->eflags;
     uint32_t v = alu__op_inline(cpu, op, a, imm, size);
     if (op != ALU_CMP) alu__write_rm(cpu, in, size, v, old);
@@ -61,6 +61,9 @@ typedef void (*alu_imm_fn)(struct cpu *cpu, struct insn *in, uint32_t imm);
         name##_rm8_r8, name##_rm_r, name##_r8_rm8, name##_r_rm,                    \
         name##_al_imm, name##_acc_imm,                                             \
     };                                                                             \
+    static const op_fn name##_forms32[6] = {                                       \
+        NULL, name##_rm32_r32, NULL, name##_r32_rm32, NULL, name##_eax_imm,        \
+    };                                                                             \
     static void name##_rm8_imm(struct cpu *cpu, struct insn *in, uint32_t imm)     \
     { alu_rm_imm(cpu, in, OP, 1, imm); }                                           \
     static void name##_rm16_imm(struct cpu *cpu, struct insn *in, uint32_t imm)    \
@@ -82,6 +85,12 @@ ALU_FORMS(cmp, ALU_CMP)
 
 static const op_fn *const alu_forms[8] = {
     add_forms, or_forms, adc_forms, sbb_forms, and_forms, sub_forms, xor_forms, cmp_forms,
+};
+
+/* The forms' handlers for a 32-bit operand size (interp__set_op32). */
+static const op_fn *const alu_forms32[8] = {
+    add_forms32, or_forms32, adc_forms32, sbb_forms32,
+    and_forms32, sub_forms32, xor_forms32, cmp_forms32,
 };
 
 static const alu_imm_fn *const alu_imm_forms[8] = {
@@ -111,21 +120,43 @@ static void op_grp1_rm_imm8s(struct cpu *cpu, struct insn *in)
     alu_group1(cpu, in, in->opsize, (uint32_t)(int32_t)(int8_t)in->imm);
 }
 
+static void op_grp1_rm32_imm(struct cpu *cpu, struct insn *in)
+{
+    alu_imm_forms[in->reg][2](cpu, in, in->imm);
+}
+
+static void op_grp1_rm32_imm8s(struct cpu *cpu, struct insn *in)
+{
+    alu_imm_forms[in->reg][2](cpu, in, (uint32_t)(int32_t)(int8_t)in->imm);
+}
+
 /* INC/DEC r16/r32 (40-4F). */
+static void op_inc_reg32(struct cpu *cpu, struct insn *in)
+{
+    int r = in->op & 7;
+    cpu->gpr[r] = alu__inc_inline(cpu, cpu->gpr[r], 4);
+}
+
 static void op_inc_reg(struct cpu *cpu, struct insn *in)
 {
     int r = in->op & 7;
     if (in->opsize == 4)
-        cpu->gpr[r] = alu__inc_inline(cpu, cpu->gpr[r], 4);
+        op_inc_reg32(cpu, in);
     else
         reg_set(cpu, r, 2, alu__inc_inline(cpu, cpu->gpr[r], 2));
+}
+
+static void op_dec_reg32(struct cpu *cpu, struct insn *in)
+{
+    int r = in->op & 7;
+    cpu->gpr[r] = alu__dec_inline(cpu, cpu->gpr[r], 4);
 }
 
 static void op_dec_reg(struct cpu *cpu, struct insn *in)
 {
     int r = in->op & 7;
     if (in->opsize == 4)
-        cpu->gpr[r] = alu__dec_inline(cpu, cpu->gpr[r], 4);
+        op_dec_reg32(cpu, in);
     else
         reg_set(cpu, r, 2, alu__dec_inline(cpu, cpu->gpr[r], 2));
 }
@@ -139,7 +170,7 @@ static void alu_test(struct cpu *cpu, uint32_t a, uint32_t b, int size)
 static void op_test_rm_r(struct cpu *cpu, struct insn *in)
 {
     int size = in->op == 0x84 ? 1 : in->opsize;
-    alu_test(cpu, alu__rm_read(cpu, in, size), reg_get(cpu, in->reg, size), size);
+    alu_test(cpu, op_rm_read(cpu, in, size), reg_get(cpu, in->reg, size), size);
 }
 
 static void op_test_acc_imm(struct cpu *cpu, struct insn *in)
@@ -159,7 +190,7 @@ static void op_group3(struct cpu *cpu, struct insn *in)
         muldiv__group3(cpu, in, size);
         return;
     }
-    v = in->reg < 2 ? alu__rm_read(cpu, in, size) : alu__rm_read_rmw(cpu, in, size);
+    v = in->reg < 2 ? op_rm_read(cpu, in, size) : op_rm_read_rmw(cpu, in, size);
     old = cpu->eflags;
     switch (in->reg) {
     case 0:
@@ -178,16 +209,23 @@ static void op_group3(struct cpu *cpu, struct insn *in)
 void ops_alu__register(void)
 {
     for (int op = 0; op < 8; op++)
-        for (int form = 0; form < 6; form++)
+        for (int form = 0; form < 6; form++) {
             interp__set_op(op * 8 + form, alu_forms[op][form]);
+            if (alu_forms32[op][form])
+                interp__set_op32(op * 8 + form, alu_forms32[op][form]);
+        }
     for (int r = 0; r < 8; r++) {
         interp__set_op(0x40 + r, op_inc_reg);
         interp__set_op(0x48 + r, op_dec_reg);
+        interp__set_op32(0x40 + r, op_inc_reg32);
+        interp__set_op32(0x48 + r, op_dec_reg32);
     }
     interp__set_op(0x80, op_grp1_rm8_imm8);
     interp__set_op(0x81, op_grp1_rm_imm);
     interp__set_op(0x82, op_grp1_rm8_imm8); /* alias of 80 outside 64-bit mode */
     interp__set_op(0x83, op_grp1_rm_imm8s);
+    interp__set_op32(0x81, op_grp1_rm32_imm);
+    interp__set_op32(0x83, op_grp1_rm32_imm8s);
     interp__set_op(0x84, op_test_rm_r);
     interp__set_op(0x85, op_test_rm_r);
     interp__set_op(0xa8, op_test_acc_imm);

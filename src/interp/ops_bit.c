@@ -95,7 +95,7 @@ uint32_t bit__bsr(struct cpu *cpu, uint32_t dst, uint32_t src, int size)
 static void op_bsf_bsr(struct cpu *cpu, struct insn *in)
 {
     int size = in->opsize;
-    uint32_t src = alu__rm_read(cpu, in, size);
+    uint32_t src = op_rm_read(cpu, in, size);
     uint32_t dst = reg_get(cpu, in->reg, size);
     uint32_t r = in->op == OP_0F + 0xbc ? bit__bsf(cpu, dst, src, size)
                                         : bit__bsr(cpu, dst, src, size);
@@ -113,7 +113,7 @@ static void op_setcc(struct cpu *cpu, struct insn *in)
  * fault is raised either way) and then writes nothing in legacy mode. */
 static void op_cmovcc(struct cpu *cpu, struct insn *in)
 {
-    uint32_t v = alu__rm_read(cpu, in, in->opsize);
+    uint32_t v = op_rm_read(cpu, in, in->opsize);
     if (cond__eval(cpu, in->op & 15))
         reg_set(cpu, in->reg, in->opsize, v);
 }
@@ -136,7 +136,7 @@ static void op_bswap(struct cpu *cpu, struct insn *in)
 static void op_xadd(struct cpu *cpu, struct insn *in)
 {
     int size = in->op & 1 ? in->opsize : 1;
-    uint32_t dst = alu__rm_read_rmw(cpu, in, size);
+    uint32_t dst = op_rm_read_rmw(cpu, in, size);
     uint32_t src = reg_get(cpu, in->reg, size);
     uint32_t old = cpu->eflags;
     uint32_t sum = alu__op(cpu, ALU_ADD, dst, src, size);
@@ -156,7 +156,7 @@ static void op_xadd(struct cpu *cpu, struct insn *in)
 static void op_cmpxchg(struct cpu *cpu, struct insn *in)
 {
     int size = in->op & 1 ? in->opsize : 1;
-    uint32_t dst = alu__rm_read_rmw(cpu, in, size);
+    uint32_t dst = op_rm_read_rmw(cpu, in, size);
     uint32_t old = cpu->eflags;
     uint32_t acc = reg_get(cpu, R_EAX, size);
 

@@ -17,17 +17,33 @@ static inline int size_of(const struct insn *in)
 
 /* ---- MOV ----------------------------------------------------------- */
 
+/* Each handler with a 32-bit form (interp__set_op32) is an inline body
+ * instantiated for the decoded size and for 4. */
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE void mov_rm_r(struct cpu *cpu, struct insn *in, int size)
+{
+    op_rm_write(cpu, in, size, reg_get(cpu, in->reg, size));
+}
+
 static void op_mov_rm_r(struct cpu *cpu, struct insn *in) /* 88 89 */
 {
-    int size = size_of(in);
-    op_rm_write(cpu, in, size, reg_get(cpu, in->reg, size));
+    mov_rm_r(cpu, in, size_of(in));
+}
+
+static void op_mov_rm32_r32(struct cpu *cpu, struct insn *in) { mov_rm_r(cpu, in, 4); }
+
+INLINE void mov_r_rm(struct cpu *cpu, struct insn *in, int size)
+{
+    reg_set(cpu, in->reg, size, op_rm_read(cpu, in, size));
 }
 
 static void op_mov_r_rm(struct cpu *cpu, struct insn *in) /* 8A 8B */
 {
-    int size = size_of(in);
-    reg_set(cpu, in->reg, size, op_rm_read(cpu, in, size));
+    mov_r_rm(cpu, in, size_of(in));
 }
+
+static void op_mov_r32_rm32(struct cpu *cpu, struct insn *in) { mov_r_rm(cpu, in, 4); }
 
 static void op_mov_rm_sreg(struct cpu *cpu, struct insn *in) /* 8C */
 {
@@ -102,21 +118,27 @@ static void op_nop(struct cpu *cpu, struct insn *in)
 {
 }
 
-static void op_lea(struct cpu *cpu, struct insn *in) /* 8D */
+INLINE void lea(struct cpu *cpu, struct insn *in, int size)
 {
     if (!in->is_mem)
         cpu__raise(cpu, EXC_UD);
-    reg_set(cpu, in->reg, in->opsize, in->ea);
+    reg_set(cpu, in->reg, size, in->ea);
 }
 
-static void op_movx(struct cpu *cpu, struct insn *in) /* 0F B6 B7 BE BF */
+static void op_lea(struct cpu *cpu, struct insn *in) { lea(cpu, in, in->opsize); } /* 8D */
+static void op_lea32(struct cpu *cpu, struct insn *in) { lea(cpu, in, 4); }
+
+INLINE void movx(struct cpu *cpu, struct insn *in, int size)
 {
     int src = (in->op & 1) ? 2 : 1;
     uint32_t v = op_rm_read(cpu, in, src);
     if (in->op & 8)
         v = sext(v, src);
-    reg_set(cpu, in->reg, in->opsize, v);
+    reg_set(cpu, in->reg, size, v);
 }
+
+static void op_movx(struct cpu *cpu, struct insn *in) { movx(cpu, in, in->opsize); } /* 0F B6 B7 BE BF */
+static void op_movx32(struct cpu *cpu, struct insn *in) { movx(cpu, in, 4); }
 
 static void op_cbw(struct cpu *cpu, struct insn *in) /* 98: CBW / CWDE */
 {
@@ -132,16 +154,22 @@ static void op_cwd(struct cpu *cpu, struct insn *in) /* 99: CWD / CDQ */
 
 /* ---- PUSH / POP ---------------------------------------------------- */
 
-static void op_push_r(struct cpu *cpu, struct insn *in) /* 50-57 */
+INLINE void push_r(struct cpu *cpu, struct insn *in, int size)
 {
-    stack_push(cpu, in->opsize, reg_get(cpu, in->op & 7, in->opsize));
+    stack_push(cpu, size, reg_get(cpu, in->op & 7, size));
 }
 
-static void op_pop_r(struct cpu *cpu, struct insn *in) /* 58-5F */
+static void op_push_r(struct cpu *cpu, struct insn *in) { push_r(cpu, in, in->opsize); } /* 50-57 */
+static void op_push_r32(struct cpu *cpu, struct insn *in) { push_r(cpu, in, 4); }
+
+INLINE void pop_r(struct cpu *cpu, struct insn *in, int size)
 {
-    uint32_t v = stack_pop(cpu, in->opsize);
-    reg_set(cpu, in->op & 7, in->opsize, v); /* POP ESP: the popped value wins */
+    uint32_t v = stack_pop(cpu, size);
+    reg_set(cpu, in->op & 7, size, v); /* POP ESP: the popped value wins */
 }
+
+static void op_pop_r(struct cpu *cpu, struct insn *in) { pop_r(cpu, in, in->opsize); } /* 58-5F */
+static void op_pop_r32(struct cpu *cpu, struct insn *in) { pop_r(cpu, in, 4); }
 
 static void op_push_imm(struct cpu *cpu, struct insn *in) /* 68 6A */
 {
@@ -292,6 +320,8 @@ void ops_data__register(void)
 {
     interp__set_ops(0x88, 0x89, op_mov_rm_r);
     interp__set_ops(0x8a, 0x8b, op_mov_r_rm);
+    interp__set_op32(0x89, op_mov_rm32_r32);
+    interp__set_op32(0x8b, op_mov_r32_rm32);
     interp__set_op(0x8c, op_mov_rm_sreg);
     interp__set_op(0x8e, op_mov_sreg_rm);
     interp__set_ops(0xa0, 0xa1, op_mov_acc_moffs);
@@ -305,13 +335,21 @@ void ops_data__register(void)
     interp__set_ops(0x91, 0x97, op_xchg_acc);
     interp__set_ops(OP_0F + 0x19, OP_0F + 0x1f, op_nop);
     interp__set_op(0x8d, op_lea);
+    interp__set_op32(0x8d, op_lea32);
     interp__set_ops(OP_0F + 0xb6, OP_0F + 0xb7, op_movx);
     interp__set_ops(OP_0F + 0xbe, OP_0F + 0xbf, op_movx);
+    static const uint16_t movx_ops[] = { OP_0F + 0xb6, OP_0F + 0xb7, OP_0F + 0xbe, OP_0F + 0xbf };
+    for (unsigned i = 0; i < sizeof(movx_ops) / sizeof(movx_ops[0]); i++)
+        interp__set_op32(movx_ops[i], op_movx32);
     interp__set_op(0x98, op_cbw);
     interp__set_op(0x99, op_cwd);
 
     interp__set_ops(0x50, 0x57, op_push_r);
     interp__set_ops(0x58, 0x5f, op_pop_r);
+    for (unsigned r = 0; r < 8; r++) {
+        interp__set_op32(0x50 + r, op_push_r32);
+        interp__set_op32(0x58 + r, op_pop_r32);
+    }
     interp__set_op(0x68, op_push_imm);
     interp__set_op(0x6a, op_push_imm);
     interp__set_op(0x8f, op_pop_rm);

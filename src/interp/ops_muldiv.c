@@ -87,7 +87,7 @@ static void muldiv_acc_write(struct cpu *cpu, int size, uint32_t lo, uint32_t hi
 
 void muldiv__group3(struct cpu *cpu, struct insn *in, int size)
 {
-    uint32_t src = alu__rm_read(cpu, in, size);
+    uint32_t src = op_rm_read(cpu, in, size);
     uint32_t a = reg_get(cpu, R_EAX, size);
     uint32_t q, r;
     uint64_t p;
@@ -117,7 +117,7 @@ void muldiv__group3(struct cpu *cpu, struct insn *in, int size)
 static void op_imul_r_rm(struct cpu *cpu, struct insn *in)
 {
     int size = in->opsize;
-    uint32_t b = alu__rm_read(cpu, in, size);
+    uint32_t b = op_rm_read(cpu, in, size);
     reg_set(cpu, in->reg, size, (uint32_t)muldiv__imul(cpu, reg_get(cpu, in->reg, size), b, size));
 }
 
@@ -125,7 +125,7 @@ static void op_imul_r_rm_imm(struct cpu *cpu, struct insn *in)
 {
     int size = in->opsize;
     uint32_t imm = in->op == 0x6b ? (uint32_t)(int32_t)(int8_t)in->imm : in->imm;
-    uint32_t b = alu__rm_read(cpu, in, size);
+    uint32_t b = op_rm_read(cpu, in, size);
     reg_set(cpu, in->reg, size, (uint32_t)muldiv__imul(cpu, b, imm, size));
 }
 

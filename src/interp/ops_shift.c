@@ -176,7 +176,7 @@ static inline __attribute__((always_inline)) void
 shift_group2(struct cpu *cpu, struct insn *in, unsigned count)
 {
     int size = (in->op & 1) ? in->opsize : 1;
-    uint32_t v = alu__rm_read_rmw(cpu, in, size);
+    uint32_t v = op_rm_read_rmw(cpu, in, size);
     uint32_t old = cpu->eflags;
     alu__write_rm(cpu, in, size, shift_op_inline(cpu, in->reg, v, count, size), old);
 }
@@ -201,7 +201,7 @@ static void op_shxd(struct cpu *cpu, struct insn *in)
 {
     int size = in->opsize;
     unsigned count = (in->op & 1) ? cpu->gpr[R_ECX] & 0xff : in->imm & 0xff;
-    uint32_t dst = alu__rm_read_rmw(cpu, in, size);
+    uint32_t dst = op_rm_read_rmw(cpu, in, size);
     uint32_t src = reg_get(cpu, in->reg, size);
     uint32_t old = cpu->eflags;
     uint32_t r = (in->op & 8) ? shift__shrd(cpu, dst, src, count, size)

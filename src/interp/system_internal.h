@@ -59,6 +59,12 @@ static inline void sys__require_cpl0(struct cpu *cpu)
 /* Set the accessed bit of a code/data descriptor if it is clear; returns
  * the descriptor's new high dword. */
 uint32_t sys__mark_accessed(struct cpu *cpu, uint16_t sel, uint32_t hi);
+/* The stack of privilege level dpl from the current TSS, for a CALL
+ * through a call gate or an interrupt to a more privileged level, with
+ * their checks (#TS, #SS when not present; EXT in the error codes). The
+ * SS descriptor is not marked accessed: ss_hi is its high dword. */
+void sys__inner_stack(struct cpu *cpu, int dpl, bool ext, struct seg_cache *ss, uint32_t *ss_hi,
+                      uint32_t *esp);
 /* After a return to an outer level: null ES, DS, FS, GS when they hold a
  * data or non-conforming code segment more privileged than the new CPL
  * (SDM vol. 2, IRET and RET). */

@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "core/cpu.h"
+#include "core/stats.h"
+#include "interp/code_wp.h"
 
 _Static_assert(sizeof(struct tlb_entry) == 24, "the lookup scales the TLB index by 24");
 _Static_assert(TLB_SIZE == 1024, "the lookup masks the page number with 1023");
+_Static_assert(_Alignof(struct block) >= 8, "exit words and callouts pack bits below a block's address");
 
 #define TLB_FIELD(f) ((uint32_t)(offsetof(struct cpu, tlb) + offsetof(struct tlb_entry, f)))
 
@@ -32,37 +35,6 @@ static void patch_here(uint8_t *rel, const uint8_t *to)
     memcpy(rel, &d, 4);
 }
 
-void emit__exit(struct emit *e, uint32_t next, uint32_t count)
-{
-    /* mov dword [r13 + eip], next */
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xc7, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
-    emit32(e, next);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xba }, 2);       /* mov r10d, count */
-    emit32(e, count);
-    emit__bytes(e, (const uint8_t[]){ 0xe9 }, 1);             /* jmp exit stub */
-    emit32(e, (uint32_t)(e->exit_stub - (e->p + 4)));
-}
-
-void emit__exit_r8(struct emit *e, uint32_t count)
-{
-    /* mov [r13 + eip], r8d */
-    emit__bytes(e, (const uint8_t[]){ 0x45, 0x89, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xba }, 2);       /* mov r10d, count */
-    emit32(e, count);
-    emit__bytes(e, (const uint8_t[]){ 0xe9 }, 1);             /* jmp exit stub */
-    emit32(e, (uint32_t)(e->exit_stub - (e->p + 4)));
-}
-
-void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall, uint32_t count)
-{
-    emit__bytes(e, (const uint8_t[]){ 0x0f, (uint8_t)(0x80 | cc) }, 2);
-    uint8_t *rel = e->p;
-    e->p += 4;
-    emit__exit(e, fall, count);
-    patch_here(rel, e->p);
-    emit__exit(e, taken, count);
-}
-
 /* A jcc rel32 to a miss stub: returns the field to patch. */
 static uint8_t *jcc_miss(struct emit *e, unsigned cc)
 {
@@ -72,87 +44,310 @@ static uint8_t *jcc_miss(struct emit *e, unsigned cc)
     return rel;
 }
 
-enum { CC_B = 2, CC_Z = 4, CC_NZ = 5 };
+enum { CC_Z = 4, CC_NZ = 5 };
+
+static void emit64(struct emit *e, uint64_t v)
+{
+    emit__bytes(e, &v, 8);
+}
+
+/* lea r9, [r9 + d]: the budget, without touching flags (|d| <= 32). */
+static void budget_add(struct emit *e, int d)
+{
+    if (d)
+        emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0x49, (uint8_t)(int8_t)d }, 4);
+}
+
+/* mov dword [r13 + eip], next */
+static void store_eip(struct emit *e, uint32_t next)
+{
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xc7, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
+    emit32(e, next);
+}
+
+/* mov r10, word; jmp exit stub */
+static void leave(struct emit *e, uint64_t word)
+{
+    if (word >> 32) {
+        emit__bytes(e, (const uint8_t[]){ 0x49, 0xba }, 2);
+        emit64(e, word);
+    } else {
+        emit__bytes(e, (const uint8_t[]){ 0x41, 0xba }, 2);
+        emit32(e, (uint32_t)word);
+    }
+    emit__bytes(e, (const uint8_t[]){ 0xe9 }, 1);
+    emit32(e, (uint32_t)(e->stubs + STUB_EXIT_OFFSET - (e->p + 4)));
+}
+
+/*
+ * The event check on entry, flag-free (the guest's flags are live here):
+ *   lea r9, [r9 - n]           take the block's instructions from the budget
+ *   shrx r15, r9, r11          r11 = 63: r15 = 1 when the budget went below 0
+ *   xchg rcx, r15; jrcxz ok    (guest ECX parked in r15 for the test)
+ *   xchg rcx, r15; lea r9, [r9 + n]; exit before the block
+ *   ok: xchg rcx, r15
+ * Interrupts, the stop latch and timers are the C loop's business: nothing
+ * translated code does raises them, and the budget ends the run at the
+ * slice's end, where the machine fires timers; so a chained loop still
+ * takes an interrupt at most one slice late, as the interpreter does.
+ */
+void emit__prologue(struct emit *e, uint32_t eip)
+{
+    static const uint8_t test[] = { 0xc4, 0x42, 0xa3, 0xf7, 0xf9,   /* shrx r15, r9, r11 */
+                                    0x4c, 0x87, 0xf9,               /* xchg rcx, r15 */
+                                    0xe3, 0x00 };                   /* jrcxz ok (patched) */
+    static const uint8_t *const xchg = test + 5;
+    budget_add(e, -(int)e->ninsns);
+    emit__bytes(e, test, sizeof(test));
+    uint8_t *rel8 = e->p - 1;
+    emit__bytes(e, xchg, 3);
+    budget_add(e, (int)e->ninsns);
+    store_eip(e, eip);
+    leave(e, 0);
+    *rel8 = (uint8_t)(e->p - (rel8 + 1));
+    emit__bytes(e, xchg, 3);
+}
+
+static void exit_with(struct emit *e, uint32_t next, uint32_t count, uint64_t word)
+{
+    budget_add(e, (int)(e->ninsns - count));
+    store_eip(e, next);
+    leave(e, word);
+}
+
+/*
+ * The guest's arithmetic flags kept in R10 while host code compares:
+ *   save:    xchg rax, r10; seto al; lahf; xchg rax, r10
+ *   restore: xchg rax, r10; add al, 0x7f; sahf; xchg rax, r10
+ * (AH gets SF ZF AF PF CF, AL OF; adding 0x7f to AL = OF overflows
+ * exactly when OF was set, then SAHF sets the rest.) Guest EAX lives in
+ * RAX, hence the exchanges. About 4 times cheaper than PUSHFQ/POPFQ,
+ * whose POPFQ costs some 50 cycles on the host.
+ */
+static void flags_save(struct emit *e)
+{
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0x92, 0x0f, 0x90, 0xc0, 0x9f, 0x49, 0x92 }, 8);
+}
+
+static void flags_restore(struct emit *e)
+{
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0x92, 0x04, 0x7f, 0x9e, 0x49, 0x92 }, 7);
+}
+
+/*
+ * The indirect branch's probe (r8d = target EIP; the guest flags are live):
+ *   save the flags (R10)
+ *   mov r15d, r8d; and r15d, size-1; shl r15d, 4; mov r14, table; add r15, r14
+ *   cmp r8d, [r15 + eip]; jne miss
+ *   mov r14, &code_wp__gen; mov r14d, [r14]; or r14d, context
+ *   cmp r14d, [r15 + tag]; jne miss       the same TLB, the same key
+ *   mov r14, &stats.bt_ibl_hits; inc qword [r14]
+ *   restore the flags; jmp [r15 + host]    to the target block's entry
+ *   miss: restore the flags; mov [r13 + eip], r8d; exit (BT_EXIT_INDIRECT)
+ * A block whose context has no id (cache__context) always exits.
+ */
+void emit__exit_indirect(struct emit *e)
+{
+    _Static_assert(sizeof(struct ibl_entry) == 16, "the probe scales the index by 16");
+    uint8_t *r1 = NULL, *r2 = NULL;
+    if (e->b->ctx >= 0) {
+        flags_save(e);
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x89, 0xc7, 0x41, 0x81, 0xe7 }, 6);      /* mov r15d, r8d; and r15d, */
+        emit32(e, CACHE_IBL_SIZE - 1);
+        emit__bytes(e, (const uint8_t[]){ 0x41, 0xc1, 0xe7, 0x04, 0x49, 0xbe }, 6);      /* shl r15d, 4; mov r14, */
+        emit64(e, (uintptr_t)e->ibl);
+        emit__bytes(e, (const uint8_t[]){ 0x4d, 0x01, 0xf7, 0x45, 0x3b, 0x07 }, 6);      /* add r15, r14; cmp r8d, [r15] */
+        r1 = jcc_miss(e, CC_NZ);
+        emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);                              /* mov r14, &gen */
+        emit64(e, (uintptr_t)&code_wp__gen);
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8b, 0x36, 0x41, 0x83, 0xce, (uint8_t)e->b->ctx, /* mov r14d, [r14]; or r14d, ctx */
+                                          0x45, 0x3b, 0x77, 0x04 }, 11);                 /* cmp r14d, [r15+4] */
+        r2 = jcc_miss(e, CC_NZ);
+        emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);                              /* mov r14, &hits */
+        emit64(e, (uintptr_t)&stats.bt_ibl_hits);
+        emit__bytes(e, (const uint8_t[]){ 0x49, 0xff, 0x06 }, 3);                        /* inc qword [r14] */
+        flags_restore(e);
+        emit__bytes(e, (const uint8_t[]){ 0x41, 0xff, 0x67, 0x08 }, 4);                  /* jmp [r15+8] */
+        patch_here(r1, e->p);
+        patch_here(r2, e->p);
+        flags_restore(e);                                                               /* miss */
+    }
+    /* mov [r13 + eip], r8d */
+    emit__bytes(e, (const uint8_t[]){ 0x45, 0x89, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
+    leave(e, BT_EXIT_INDIRECT);
+}
+
+/* The unchained tail of chainable exit idx (where its jump goes until
+ * the C loop chains it). */
+static void chain_tail(struct emit *e, unsigned idx, uint32_t next)
+{
+    e->b->exit_tail[idx] = e->p;
+    store_eip(e, next);
+    leave(e, (uintptr_t)e->b | BT_EXIT_CHAIN | idx << 2);
+}
+
+void emit__exit_chain(struct emit *e, unsigned idx, uint32_t next)
+{
+    emit__bytes(e, (const uint8_t[]){ 0xe9, 0, 0, 0, 0 }, 5); /* jmp tail (rel32 0) */
+    e->b->exit_rel[idx] = e->p - 4;
+    chain_tail(e, idx, next);
+}
+
+void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall)
+{
+    emit__bytes(e, (const uint8_t[]){ 0x0f, (uint8_t)(0x80 | cc) }, 2);
+    uint8_t *rel = e->p;
+    e->p += 4;
+    emit__exit_chain(e, 0, fall);
+    /* The taken exit is chained by patching the Jcc itself. */
+    e->b->exit_rel[1] = rel;
+    patch_here(rel, e->p);
+    chain_tail(e, 1, taken);
+}
+
 
 /*
  * The lookup (a QEMU-softmmu-like fast path; r14d = linear address):
- *   pushfq                            the guest flags, for a miss
- *   mov r15d, r14d; shr r15d, 12; and r15d, 1023
- *   lea r15, [r15 + r15*2]; shl r15, 3; add r15, r13      &cpu->tlb[i] - tlb
+ *   save the flags (R10)              the guest flags, for a miss
+ *   rorx r15d, r14d, 12; and r15d, 1023; lea r15, [r15 + r15*2]
+ *                                          &cpu->tlb[i] = r13 + tlb + 8*r15
  *   lea r8d, [r14 + size-1]; and r8d, ~0xfff
- *   cmp r8d, [r15 + lin_page]; jne miss    other page, or the access crosses
- *   test byte [r15 + rights], need; jz miss  what the guest PTEs grant
- *   [lea r8d, [r14 + size-1 - block_lin]; cmp r8d, block_len + size-1; jb miss]
- *                                          a store into this block's own code
- *   and r14d, 0xfff; mov r15, [r15 + host]; test r15, r15; jz miss   MMIO
- *   add r14, r15
- *   popfq, or lea rsp, [rsp+8] when no guest flag is live here
- * The rights, not the TLB's fast-path permissions (tlb_entry.perm), are
- * tested: perm also withholds writes to pages holding code the
- * interpreter decoded (interp/code_wp.c), which would send every store to
- * data sharing a page with code out of the block. That is sound because
- * the interpreter forgets its decoded code on every entry (code_wp.c), and
- * translated code runs only between such entries; this engine's own
- * translations are validated by content, and a store into the running
- * block's own bytes leaves the block (the range check above). Data
- * breakpoints never meet translated code: the engine steps with the
- * interpreter while DR7 enables any.
- * The miss stub pops the flags and leaves the block before the instruction,
- * which the interpreter then runs (walking the page tables, raising #PF,
- * doing MMIO or the page-crossing access exactly); its next run hits.
+ *   cmp r8d, [entry + lin_page]; jne miss  other page, or the access crosses
+ *   test byte [entry + perm], need         the fast path's rights
+ *   jz miss (loads) or jz wp (stores)
+ *   and r14d, 0xfff; add r14, [entry + host]
+ *   resume: restore the flags, where a guest flag is live here
+ * The fast-path rights (tlb_entry.perm) are those the guest PTEs grant
+ * (writes once the dirty bit is set), none for MMIO (and for pages under
+ * a data breakpoint, which never meet translated code: the engine steps
+ * with the interpreter while DR7 enables any), and no writes to pages
+ * holding code the interpreter decoded or this engine translated
+ * (interp/code_wp.c). A store they refuse calls out to C (out of line,
+ * "wp"):
+ *   wp: mov r8, block | size-1; call the stub at STUB_WP_OFFSET
+ *       test r14, r14; jnz resume      r14 = host address from C
+ *   miss: restore the flags; exit before the instruction
+ * C invalidates the code the store overwrites (translations, decoded
+ * instructions) and returns the host address; the copied instruction then
+ * stores inline. Only a store into the running block's own bytes (or to
+ * MMIO, or one the guest's PTEs do not allow yet) leaves the block, so
+ * that the interpreter does it and the new bytes are what runs next.
+ * The miss exit restores the flags and leaves the block before the
+ * instruction, which the interpreter then runs (walking the page tables,
+ * raising #PF, doing MMIO or the page-crossing access exactly); its next
+ * run hits.
  */
-void emit__lookup(struct emit *e, const struct mem_access *a)
+/* The lookup's core, from r14d = the first byte's linear address and
+ * r8d = the last byte's (flags saved): the TLB entry's index (r15, in
+ * units of 8 bytes from r13), its tag against the last byte's page (*tag:
+ * the jump when it differs), the fast-path rights `need` (*perm: the jump
+ * when withheld), and the host address of the first byte into r14. */
+static void probe(struct emit *e, unsigned need, uint8_t **tag, uint8_t **perm)
 {
-    assert(e->nmiss < EMIT_MAX_MISSES);
-    unsigned need = (a->user ? TLB_USER_R : TLB_SUP_R) << a->write;
-    emit__bytes(e, (const uint8_t[]){ 0x9c }, 1);
     static const uint8_t index[] = {
-        0x45, 0x89, 0xf7,                   /* mov r15d, r14d */
-        0x41, 0xc1, 0xef, 0x0c,             /* shr r15d, 12 */
+        0xc4, 0x43, 0x7b, 0xf0, 0xfe, 0x0c, /* rorx r15d, r14d, 12 */
         0x41, 0x81, 0xe7, 0xff, 0x03, 0, 0, /* and r15d, 1023 */
-        0x4f, 0x8d, 0x3c, 0x7f,             /* lea r15, [r15 + r15*2] */
-        0x49, 0xc1, 0xe7, 0x03,             /* shl r15, 3 */
-        0x4d, 0x01, 0xef,                   /* add r15, r13 */
+        0x4f, 0x8d, 0x3c, 0x7f,             /* lea r15, [r15 + r15*2]: entry i at r13 + 8 * r15 */
     };
     emit__bytes(e, index, sizeof(index));
-    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x46, (uint8_t)(a->size - 1) }, 4); /* lea r8d, [r14+size-1] */
     emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xe0, 0x00, 0xf0, 0xff, 0xff }, 7); /* and r8d, ~0xfff */
-    emit__bytes(e, (const uint8_t[]){ 0x45, 0x3b, 0x87 }, 3);                         /* cmp r8d, [r15+d32] */
+    emit__bytes(e, (const uint8_t[]){ 0x47, 0x3b, 0x84, 0xfd }, 4);                   /* cmp r8d, [r13+r15*8+d32] */
     emit32(e, TLB_FIELD(lin_page));
-    uint8_t *r1 = jcc_miss(e, CC_NZ);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xf6, 0x87 }, 3);                         /* test byte [r15+d32], imm8 */
-    emit32(e, TLB_FIELD(rights));
+    *tag = jcc_miss(e, CC_NZ);
+    emit__bytes(e, (const uint8_t[]){ 0x43, 0xf6, 0x84, 0xfd }, 4);                   /* test byte [r13+r15*8+d32], imm8 */
+    emit32(e, TLB_FIELD(perm));
     emit__bytes(e, (const uint8_t[]){ (uint8_t)need }, 1);
-    uint8_t *r2 = jcc_miss(e, CC_Z);
-    uint8_t *r3 = NULL;
-    if (a->write) {
-        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x86 }, 3);                     /* lea r8d, [r14+d32] */
-        emit32(e, a->size - 1 - a->block_lin);
-        emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xf8 }, 3);                     /* cmp r8d, imm32 */
-        emit32(e, a->block_len + a->size - 1);
-        r3 = jcc_miss(e, CC_B);
-    }
+    *perm = jcc_miss(e, CC_Z);
     emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xe6, 0xff, 0x0f, 0, 0 }, 7);       /* and r14d, 0xfff */
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8b, 0xbf }, 3);                         /* mov r15, [r15+d32] */
+    emit__bytes(e, (const uint8_t[]){ 0x4f, 0x03, 0xb4, 0xfd }, 4);                   /* add r14, [r13+r15*8+d32] */
     emit32(e, TLB_FIELD(host));
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x85, 0xff }, 3);                         /* test r15, r15 */
-    uint8_t *r4 = jcc_miss(e, CC_Z);
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x01, 0xfe }, 3);                         /* add r14, r15 */
+}
+
+void emit__lookup(struct emit *e, const struct mem_access *a)
+{
+    assert(e->naccess < EMIT_MAX_MISSES);
+    unsigned need = (a->user ? TLB_USER_R : TLB_SUP_R) << a->write;
+    uint8_t *tag, *perm;
+    flags_save(e);
+    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x46, (uint8_t)(a->size - 1) }, 4); /* lea r8d, [r14+size-1] */
+    probe(e, need, &tag, &perm);
+    uint8_t *resume = e->p;
     if (a->save_flags)
-        emit__bytes(e, (const uint8_t[]){ 0x9d }, 1);
-    else
-        emit__bytes(e, (const uint8_t[]){ 0x48, 0x8d, 0x64, 0x24, 0x08 }, 5); /* lea rsp, [rsp+8] */
-    e->miss[e->nmiss++] = (typeof(e->miss[0])){ { r1, r2, r3, r4 }, a->eip, a->count };
+        flags_restore(e);
+    e->access[e->naccess++] = (typeof(e->access[0])){ { tag, a->write ? NULL : perm, NULL }, a->write ? perm : NULL,
+                                                        resume, a->size, a->eip, a->count };
+}
+
+/*
+ * The stack run's base (r12d = guest ESP), kept in the host stack's spare
+ * slot [rsp] (the entry stub's alignment pad; calls from the block push
+ * below it):
+ *   save the flags
+ *   lea r14d, [r12 + lo]; lea r8d, [r12 + hi]   (the guest's 32-bit wrap)
+ *   the probe: one TLB entry whose page holds both ends, with the rights
+ *   every access of the run needs (a refused one leaves the block before
+ *   the run's first access, for the interpreter)
+ *   lea r14, [r14 - lo]; mov [rsp], r14     host address of [ESP + d] =
+ *                                           [rsp] + d
+ *   restore the flags, where live
+ * Nothing in a block changes the TLB entry's page or takes rights away
+ * (the callout only gives write rights back), so the run's accesses need
+ * no check of their own: each becomes mov r14, [rsp]; lea r14, [r14 + d].
+ */
+void emit__stack_base(struct emit *e, const struct stack_run *r)
+{
+    assert(e->naccess < EMIT_MAX_MISSES && r->hi - r->lo < 0x1000);
+    unsigned need = (r->user ? TLB_USER_R : TLB_SUP_R) << r->write;
+    uint8_t *tag, *perm;
+    flags_save(e);
+    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb4, 0x24 }, 4);                   /* lea r14d, [r12+d32] */
+    emit32(e, (uint32_t)r->lo);
+    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x84, 0x24 }, 4);                   /* lea r8d, [r12+d32] */
+    emit32(e, (uint32_t)r->hi);
+    probe(e, need, &tag, &perm);
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                         /* lea r14, [r14+d32] */
+    emit32(e, (uint32_t)-r->lo);
+    emit__bytes(e, (const uint8_t[]){ 0x4c, 0x89, 0x34, 0x24 }, 4);                   /* mov [rsp], r14 */
+    if (r->save_flags)
+        flags_restore(e);
+    e->access[e->naccess++] = (typeof(e->access[0])){ { tag, perm, NULL }, NULL, NULL, 0, r->eip, r->count };
+}
+
+void emit__stack_access(struct emit *e, int32_t disp)
+{
+    emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x34, 0x24, 0x4d, 0x8d, 0xb6 }, 7); /* mov r14, [rsp]; lea r14, [r14+d32] */
+    emit32(e, (uint32_t)disp);
+}
+
+static void patch_all(uint8_t *const *rel, int n, const uint8_t *to)
+{
+    for (int j = 0; j < n; j++)
+        if (rel[j])
+            patch_here(rel[j], to);
 }
 
 void emit__misses(struct emit *e)
 {
-    for (int i = 0; i < e->nmiss; i++) {
-        for (int j = 0; j < 4; j++)
-            if (e->miss[i].rel[j])
-                patch_here(e->miss[i].rel[j], e->p);
-        emit__bytes(e, (const uint8_t[]){ 0x9d }, 1); /* popfq */
-        emit__exit(e, e->miss[i].eip, e->miss[i].count | BT_EXIT_MISS);
+    for (int i = 0; i < e->naccess; i++) {
+        typeof(e->access[0]) *a = &e->access[i];
+        if (a->wp_rel) {
+            patch_here(a->wp_rel, e->p);
+            emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);                       /* mov r8, block | size-1 */
+            emit64(e, (uintptr_t)e->b | (a->size - 1));
+            emit__bytes(e, (const uint8_t[]){ 0xe8 }, 1);                             /* call wp stub */
+            emit32(e, (uint32_t)(e->stubs + STUB_WP_OFFSET - (e->p + 4)));
+            emit__bytes(e, (const uint8_t[]){ 0x4d, 0x85, 0xf6, 0x0f, 0x85 }, 5);     /* test r14, r14; jnz resume */
+            emit32(e, (uint32_t)(a->resume - (e->p + 4)));
+        }
+        patch_all(a->rel, 3, e->p);
+        flags_restore(e);
+        exit_with(e, a->eip, a->count, BT_EXIT_MISS);
     }
+    for (int i = 0; i < e->nmiss; i++) {
+        patch_all(e->miss[i].rel, 4, e->p);
+        emit__bytes(e, (const uint8_t[]){ 0x9d }, 1); /* popfq */
+        exit_with(e, e->miss[i].eip, e->miss[i].count, BT_EXIT_MISS);
+    }
+    e->naccess = 0;
     e->nmiss = 0;
 }

@@ -1,5 +1,6 @@
-/* emit.h - private to the translator: host code emission for block exits
- * and the inline shadow-TLB lookup of guest memory operands (emit.c). */
+/* emit.h - private to the translator: host code emission for block entry
+ * and exits and the inline shadow-TLB lookup of guest memory operands
+ * (emit.c). */
 #ifndef BT86_TRANSLATOR_EMIT_H
 #define BT86_TRANSLATOR_EMIT_H
 
@@ -9,29 +10,50 @@
 
 #include "translator/translator.h"
 
-/* Host code being written for one block. Miss stubs (the out-of-line
- * exits of inline lookups) are queued and written after the block. */
+/* Host code being written for one block. The out-of-line paths of inline
+ * lookups (miss exits, calls for stores to protected pages) are queued
+ * and written after the block, as are other exits that need the guest
+ * flags pushed on the host stack restored first (miss[]). */
 #define EMIT_MAX_MISSES 32
 struct emit {
     uint8_t *p;
-    const uint8_t *exit_stub;
+    const uint8_t *stubs;     /* the reserved area (translator.h) */
+    struct block *b;          /* the block being written */
+    uint32_t ninsns;          /* its instructions (the budget it takes) */
+    const struct ibl_entry *ibl; /* the indirect-branch table (cache.h) */
     struct {
-        uint8_t *rel[4];    /* rel32 fields of the jumps to it (or NULL) */
-        uint32_t eip;       /* the guest instruction to restart */
-        uint32_t count;     /* instructions completed before it */
-    } miss[EMIT_MAX_MISSES];
+        uint8_t *rel[4];      /* rel32 fields of the jumps to it (or NULL) */
+        uint32_t eip;         /* the guest instruction to restart */
+        uint32_t count;       /* instructions completed before it */
+    } miss[EMIT_MAX_MISSES];  /* popfq, then exit before the instruction */
     int nmiss;
+    struct {
+        uint8_t *rel[3];      /* rel32 fields of the jumps to the miss exit */
+        uint8_t *wp_rel;      /* of the jump to the protected-store call */
+        uint8_t *resume;      /* where that call's success continues */
+        uint32_t size;        /* the store's size */
+        uint32_t eip;         /* the guest instruction to restart */
+        uint32_t count;       /* instructions completed before it */
+    } access[EMIT_MAX_MISSES]; /* the lookups' paths: flags in R10 */
+    int naccess;
 };
 
 void emit__bytes(struct emit *e, const void *b, size_t n);
 
-/* Store next in cpu->eip, return count from the entry stub (see
- * bt_enter_fn). Flags are untouched. */
-void emit__exit(struct emit *e, uint32_t next, uint32_t count);
-/* The same with the next EIP taken from R8D (RET). */
-void emit__exit_r8(struct emit *e, uint32_t count);
-/* Host Jcc (condition cc) to the taken exit over the fall-through exit. */
-void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall, uint32_t count);
+/* The block's entry: takes its instructions from the budget (R9) and
+ * leaves for the C loop, before the first one, when there are not enough
+ * (flags untouched). eip is the block's first instruction. */
+void emit__prologue(struct emit *e, uint32_t eip);
+/* The block's end at an indirect branch to the EIP in R8D (RET, JMP/CALL
+ * r/m): an inline probe of the indirect-branch table, which jumps to the
+ * target's block, else leaves for the C loop. */
+void emit__exit_indirect(struct emit *e);
+/* The block's end at a direct branch to next: a jump the C loop may chain
+ * straight to next's block (exit idx of the block, 0 or 1). */
+void emit__exit_chain(struct emit *e, unsigned idx, uint32_t next);
+/* Host Jcc (condition cc) to the taken exit over the fall-through exit,
+ * both chainable (fall-through 0, taken 1). */
+void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall);
 
 /* The access a memory operand makes, for the inline lookup. */
 struct mem_access {
@@ -40,17 +62,34 @@ struct mem_access {
     bool user;            /* CPL 3 */
     bool save_flags;      /* guest flags are live across the lookup (the
                            * miss path always restores them: precise) */
-    uint32_t block_lin;   /* the block's guest bytes [block_lin, +block_len): */
-    uint32_t block_len;   /* a store there leaves the block (SMC) */
     uint32_t eip;         /* the instruction, and its index in the block */
     uint32_t count;
 };
 
 /* The host address of the access, in R14, from the guest linear address
  * already in R14D: an inline lookup in the TLB (cpu->tlb), with a miss
- * stub that exits the block before the instruction. */
+ * stub that exits the block before the instruction. R10 keeps the guest
+ * flags from before the instruction until the next lookup (LAHF/SETO
+ * form, see emit.c). */
 void emit__lookup(struct emit *e, const struct mem_access *a);
-/* Write the queued miss stubs. */
+/* A run of a block's memory operands [ESP + disp] (no index) with no
+ * write to ESP between them: one lookup for all (emit.c). */
+struct stack_run {
+    int32_t lo, hi;       /* offsets from ESP of their lowest and highest byte */
+    bool write;           /* some of them store */
+    bool user;            /* CPL 3 */
+    bool save_flags;      /* guest flags are live at the first one */
+    uint32_t eip;         /* the first one's instruction, and its index */
+    uint32_t count;
+};
+/* [RSP] = the host address of [ESP + 0] for the run, or an exit before the
+ * run's first instruction (the interpreter's, with the guest flags as
+ * they were) when one page does not hold all of it with the rights. */
+void emit__stack_base(struct emit *e, const struct stack_run *r);
+/* The host address of [ESP + disp], in the run, into R14. */
+void emit__stack_access(struct emit *e, int32_t disp);
+
+/* Write the queued out-of-line paths. */
 void emit__misses(struct emit *e);
 
 #endif

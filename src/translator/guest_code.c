@@ -1,5 +1,5 @@
 /* guest_code.c - reading guest code bytes through the interpreter's TLB,
- * for translation and for validating a translation by content. */
+ * for translation and for finding a translation's physical page. */
 #include "translator/translator.h"
 
 #include <setjmp.h>
@@ -8,16 +8,22 @@
 #include "core/cpu.h"
 #include "interp/internal.h"
 
-/* Host address of the page holding lin when the TLB grants an instruction
- * fetch at the CPU's privilege; NULL otherwise (the interpreter's next
- * step walks the page tables and raises whatever the fetch raises). */
-static const uint8_t *code_page(const struct cpu *cpu, uint32_t lin)
+/* The TLB entry of the page holding lin when it grants an instruction
+ * fetch at the CPU's privilege from RAM; NULL otherwise (the interpreter's
+ * next step walks the page tables and raises whatever the fetch raises). */
+static const struct tlb_entry *code_entry(const struct cpu *cpu, uint32_t lin)
 {
     const struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     unsigned need = cpu->cpl == 3 ? TLB_USER_R : TLB_SUP_R;
     if (e->lin_page == (lin & ~0xfffu) && (e->rights & need) && e->host)
-        return e->host;
+        return e;
     return NULL;
+}
+
+static const uint8_t *code_page(const struct cpu *cpu, uint32_t lin)
+{
+    const struct tlb_entry *e = code_entry(cpu, lin);
+    return e ? e->host : NULL;
 }
 
 /* The piece of [lin, lin+n) inside lin's page. */
@@ -27,9 +33,12 @@ static size_t in_page(uint32_t lin, size_t n)
     return n < room ? n : room;
 }
 
-bool guest_code__mapped(const struct cpu *cpu, uint32_t lin)
+bool guest_code__phys(const struct cpu *cpu, uint32_t lin, uint32_t *phys)
 {
-    return code_page(cpu, lin) != NULL;
+    const struct tlb_entry *e = code_entry(cpu, lin);
+    if (e)
+        *phys = e->phys_page;
+    return e != NULL;
 }
 
 size_t guest_code__read(struct cpu *cpu, uint32_t lin, uint8_t *dst, size_t cap)
@@ -44,21 +53,6 @@ size_t guest_code__read(struct cpu *cpu, uint32_t lin, uint8_t *dst, size_t cap)
         done += n;
     }
     return done;
-}
-
-bool guest_code__same(struct cpu *cpu, uint32_t lin, const uint8_t *copy, size_t n)
-{
-    size_t done = 0;
-    while (done < n) {
-        const uint8_t *page = code_page(cpu, lin + (uint32_t)done);
-        if (!page)
-            return false;
-        size_t k = in_page(lin + (uint32_t)done, n - done);
-        if (memcmp(page + ((lin + done) & 0xfff), copy + done, k) != 0)
-            return false;
-        done += k;
-    }
-    return true;
 }
 
 bool guest_code__fill(struct cpu *cpu)

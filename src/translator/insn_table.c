@@ -8,7 +8,11 @@ static bool ready;
 
 /* Instructions whose 64-bit host form computes exactly the guest's result
  * and flags on the low 32 bits of the registers (the host is of the AMD
- * Zen family, whose undefined flags the interpreter follows). */
+ * Zen family, whose undefined flags and results the interpreter follows:
+ * docs/undefined-flags.md, e.g. BSF/BSR with a zero source, 16-bit SHLD
+ * counts above 16, BSWAP r16). Some are refused in some forms or get
+ * a host form of their own, in translate.c's copy_insn (BT* m, r; AH..BH
+ * beside memory; CLD/STD, LEAVE, string instructions). */
 static const ZydisMnemonic copied[] = {
     ZYDIS_MNEMONIC_MOV, ZYDIS_MNEMONIC_MOVZX, ZYDIS_MNEMONIC_MOVSX,
     ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_OR, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SBB,
@@ -26,6 +30,22 @@ static const ZydisMnemonic copied[] = {
     ZYDIS_MNEMONIC_CMOVO, ZYDIS_MNEMONIC_CMOVP, ZYDIS_MNEMONIC_CMOVS, ZYDIS_MNEMONIC_CMOVZ,
     ZYDIS_MNEMONIC_CBW, ZYDIS_MNEMONIC_CWDE, ZYDIS_MNEMONIC_CWD, ZYDIS_MNEMONIC_CDQ,
     ZYDIS_MNEMONIC_NOP, ZYDIS_MNEMONIC_CLC, ZYDIS_MNEMONIC_STC, ZYDIS_MNEMONIC_CMC,
+    ZYDIS_MNEMONIC_MUL, ZYDIS_MNEMONIC_IMUL, ZYDIS_MNEMONIC_BT, ZYDIS_MNEMONIC_BTS,
+    ZYDIS_MNEMONIC_BTR, ZYDIS_MNEMONIC_BTC, ZYDIS_MNEMONIC_BSF, ZYDIS_MNEMONIC_BSR,
+    ZYDIS_MNEMONIC_SHLD, ZYDIS_MNEMONIC_SHRD, ZYDIS_MNEMONIC_RCL, ZYDIS_MNEMONIC_RCR,
+    ZYDIS_MNEMONIC_XADD, ZYDIS_MNEMONIC_CMPXCHG, ZYDIS_MNEMONIC_BSWAP,
+    ZYDIS_MNEMONIC_LAHF, ZYDIS_MNEMONIC_SAHF, ZYDIS_MNEMONIC_PAUSE,
+    /* F3 0F BC/BD: BSF/BSR with an ignored prefix on this CPU (no BMI1) */
+    ZYDIS_MNEMONIC_TZCNT, ZYDIS_MNEMONIC_LZCNT,
+    /* DF is virtual: an inline update of cpu->eflags, not a copy */
+    ZYDIS_MNEMONIC_CLD, ZYDIS_MNEMONIC_STD,
+    /* a load from the stack through the inline lookup */
+    ZYDIS_MNEMONIC_LEAVE,
+    /* behind a check that leaves a #DE to the interpreter (div_guard.c) */
+    ZYDIS_MNEMONIC_DIV,
+    /* without REP, byte and dword: string_ops.c */
+    ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSD, ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSD,
+    ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASD,
 };
 
 static const ZydisMnemonic jcc[] = {
@@ -39,7 +59,8 @@ static const ZydisMnemonic jcc[] = {
  * so they never count as writing flags (liveness). */
 static const ZydisMnemonic count_dependent[] = {
     ZYDIS_MNEMONIC_SHL, ZYDIS_MNEMONIC_SHR, ZYDIS_MNEMONIC_SAR,
-    ZYDIS_MNEMONIC_ROL, ZYDIS_MNEMONIC_ROR,
+    ZYDIS_MNEMONIC_ROL, ZYDIS_MNEMONIC_ROR, ZYDIS_MNEMONIC_RCL, ZYDIS_MNEMONIC_RCR,
+    ZYDIS_MNEMONIC_SHLD, ZYDIS_MNEMONIC_SHRD,
 };
 
 static void insn_table__init(void)

@@ -1,12 +1,17 @@
 /* stubs.c - the entry and exit stubs between the C loop and translated
- * code, and the host register convention they establish.
+ * code, the callout stub into C, and the host register convention they
+ * establish.
  *
  * While translated code runs:
  *   guest EAX ECX EDX EBX EBP ESI EDI  in host RAX RCX RDX RBX RBP RSI RDI
  *   guest ESP                           in host R12
  *   struct cpu *                        in host R13
+ *   the instruction budget left         R9 (signed; blocks take from it)
+ *   the constant 63                     R11 (for SHRX/SARX: flag-free tests)
+ *   a block's stack-run base            [RSP] (the entry's alignment slot)
  *   scratch                             R8 R14 R15
- *   the exit's return value             R10 (set by each exit)
+ *   the guest flags across a lookup     R10 (LAHF/SETO form, emit.c)
+ *   the exit word                       R10 (set by each exit)
  *   guest CF PF AF ZF SF OF             in host RFLAGS (DF, TF, AC stay 0)
  *   host RSP                            the C stack, 16-byte aligned
  * Keeping the guest register numbers lets an innocuous instruction be the
@@ -65,7 +70,9 @@ static uint8_t *write_enter(uint8_t *p)
                                     0x41, 0x57, 0x48, 0x83, 0xec, 0x08 };
     p = put(p, save, sizeof(save));
     static const uint8_t args[] = { 0x49, 0x89, 0xfd,   /* mov r13, rdi (cpu) */
-                                    0x49, 0x89, 0xf7 }; /* mov r15, rsi (code) */
+                                    0x49, 0x89, 0xf7,   /* mov r15, rsi (code) */
+                                    0x49, 0x89, 0xd1,   /* mov r9, rdx (budget) */
+                                    0x41, 0xbb, 63, 0, 0, 0 }; /* mov r11d, 63 */
     p = put(p, args, sizeof(args));
     /* r14d = eflags & arithmetic; push r14; popfq: only those flags reach
      * the host (popfq leaves IF and IOPL alone at CPL 3; TF, DF, AC get 0). */
@@ -90,10 +97,37 @@ static uint8_t *write_exit(uint8_t *p)
     p = put32(p, ~ARITH_MASK);
     p = put(p, (const uint8_t[]){ 0x45, 0x09, 0xf7 }, 3); /* or r15d, r14d */
     p = mov_r13(p, H_R15, offsetof(struct cpu, eflags), true);
-    p = put(p, (const uint8_t[]){ 0x44, 0x89, 0xd0 }, 3); /* mov eax, r10d (the exit's count) */
+    p = put(p, (const uint8_t[]){ 0x4c, 0x89, 0xc8 }, 3); /* mov rax, r9 (the budget left) */
+    p = put(p, (const uint8_t[]){ 0x4c, 0x89, 0xd2 }, 3); /* mov rdx, r10 (the exit word) */
     /* add rsp, 8; pop r15, r14, r13, r12, rbp, rbx; ret */
     static const uint8_t restore[] = { 0x48, 0x83, 0xc4, 0x08, 0x41, 0x5f, 0x41, 0x5e,
                                        0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    return put(p, restore, sizeof(restore));
+}
+
+/* Called (from an out-of-line path, the guest flags kept in r10) with
+ * r14d = linear address, r8 = the running block | size-1: saves the guest
+ * registers and the host registers in use that C may clobber, calls
+ * callout__wp_store, returns its result in r14. The host stack is 16-byte
+ * aligned at the C call. */
+static uint8_t *write_wp(uint8_t *p)
+{
+    static const uint8_t save[] = { 0x50, 0x51, 0x52, 0x56, 0x57,                         /* push rax rcx rdx rsi rdi */
+                                    0x41, 0x51, 0x41, 0x52, 0x41, 0x53,                   /* push r9 r10 r11 */
+                                    0x48, 0x83, 0xec, 0x08,                               /* sub rsp, 8 */
+                                    0x4c, 0x89, 0xef,                                     /* mov rdi, r13 */
+                                    0x44, 0x89, 0xf6,                                     /* mov esi, r14d */
+                                    0x4c, 0x89, 0xc2,                                     /* mov rdx, r8 */
+                                    0x48, 0xb8 };                                         /* mov rax, imm64 */
+    p = put(p, save, sizeof(save));
+    uint64_t fn = (uintptr_t)callout__wp_store;
+    p = put(p, &fn, 8);
+    static const uint8_t restore[] = { 0xff, 0xd0,                                     /* call rax */
+                                       0x49, 0x89, 0xc6,                               /* mov r14, rax */
+                                       0x48, 0x83, 0xc4, 0x08,                         /* add rsp, 8 */
+                                       0x41, 0x5b, 0x41, 0x5a, 0x41, 0x59,             /* pop r11 r10 r9 */
+                                       0x5f, 0x5e, 0x5a, 0x59, 0x58,                   /* pop rdi rsi rdx rcx rax */
+                                       0xc3 };
     return put(p, restore, sizeof(restore));
 }
 
@@ -101,8 +135,10 @@ size_t stubs__write(uint8_t *buf, size_t cap, void *opaque)
 {
     (void)opaque;
     uint8_t *enter_end = write_enter(buf);
-    size_t used = (size_t)(write_exit(buf + STUB_EXIT_OFFSET) - buf);
-    assert(enter_end <= buf + STUB_EXIT_OFFSET && used <= cap);
+    uint8_t *exit_end = write_exit(buf + STUB_EXIT_OFFSET);
+    size_t used = (size_t)(write_wp(buf + STUB_WP_OFFSET) - buf);
+    assert(enter_end <= buf + STUB_EXIT_OFFSET && exit_end <= buf + STUB_WP_OFFSET && used <= cap);
     (void)enter_end;
+    (void)exit_end;
     return used;
 }

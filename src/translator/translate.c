@@ -37,11 +37,15 @@
 #include <string.h>
 
 #include "core/cpu.h"
+#include "interp/code_wp.h"
+#include "translator/block_log.h"
 #include "translator/emit.h"
+#include "translator/div_guard.h"
 #include "translator/insn_table.h"
+#include "translator/string_ops.h"
 
 #define BLOCK_MAX_INSNS 32
-#define BLOCK_MAX_BYTES 256         /* guest bytes, for the validation copy */
+#define BLOCK_MAX_BYTES 256         /* guest bytes (the copy kept for -d in_asm) */
 #define HOST_INSN_MAX 15
 #define BLOCK_CODE_CAP 8192
 
@@ -50,7 +54,8 @@ struct xinsn {
     ZydisDecodedInstruction in;
     uint32_t eip;
     unsigned kind;
-    uint32_t target;               /* branches */
+    uint32_t target;               /* direct branches */
+    bool indirect;                 /* JMP/CALL r/m: the target is in R8D */
     uint8_t host[HOST_INSN_MAX];   /* the copied instruction */
     uint8_t host_len;
     bool mem;                      /* has a memory operand, accessed inline */
@@ -59,6 +64,11 @@ struct xinsn {
     uint8_t post[8];               /* after the access: the ESP update */
     uint8_t post_len;
     struct mem_access acc;
+    /* Stack runs (pass_emit): */
+    bool stack_acc;                /* the inline access is at ESP + stack_off */
+    int32_t stack_off;             /* (ESP as before the instruction) */
+    uint8_t esp_change;            /* ESP_* */
+    int32_t esp_delta;             /* what ESP_DELTA adds to ESP */
 };
 
 /* The translation of a block in progress. */
@@ -131,6 +141,10 @@ static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEnc
     lea.operands[0].reg.value = ZYDIS_REGISTER_R14D;
     lea.operands[1] = *o;
     lea.operands[1].mem.size = 4; /* the encoder wants the LEA operand size */
+    /* MOV's moffs form (A0-A3) has an unsigned offset, which the encoder
+     * refuses above 2 GiB as a disp32: the same address, sign-extended
+     * (the 32-bit LEA wraps). */
+    lea.operands[1].mem.displacement = (int32_t)(uint32_t)o->mem.displacement;
     if (!host_reg(&lea.operands[1].mem.base) || !host_reg(&lea.operands[1].mem.index)
         || !encode(&lea, x->lea, &x->lea_len))
         return false;
@@ -145,21 +159,113 @@ static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEnc
     return true;
 }
 
+/* Whether in has an explicit memory operand it accesses (not LEA's). */
+static bool has_memory_operand(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
+{
+    for (unsigned i = 0; i < in->operand_count_visible; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return in->mnemonic != ZYDIS_MNEMONIC_LEA;
+    return false;
+}
+
+/* Whether in reads or writes a general register it does not name. */
+static bool implicit_gpr(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
+{
+    for (unsigned i = in->operand_count_visible; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(ops[i].reg.value) >= ZYDIS_REGCLASS_GPR8
+            && ZydisRegisterGetClass(ops[i].reg.value) <= ZYDIS_REGCLASS_GPR64)
+            return true;
+    return false;
+}
+
+/* LEAVE with a 32-bit operand and a flat 32-bit stack: the load of
+ * [EBP] through the inline lookup, then ESP = EBP + 4 and EBP = the value
+ * (nothing changes before the lookup has hit: a fault is precise). */
+static bool leave_insn(struct xinsn *x, const struct block_key *k)
+{
+    static const uint8_t lea[] = { 0x41, 0x89, 0xee };            /* mov r14d, ebp */
+    static const uint8_t host[] = { 0x44, 0x8d, 0x65, 0x04,       /* lea r12d, [rbp+4] */
+                                    0x41, 0x8b, 0x2e };           /* mov ebp, [r14] */
+    if (!(k->flat & (1u << S_SS)) || x->in.operand_width != 32)
+        return false;
+    memcpy(x->lea, lea, sizeof(lea));
+    x->lea_len = sizeof(lea);
+    memcpy(x->host, host, sizeof(host));
+    x->host_len = sizeof(host);
+    x->mem = true;
+    x->acc.size = 4;
+    x->acc.write = false;
+    x->acc.user = (k->mode >> BLOCK_MODE_CPL_SHIFT) == 3;
+    return true;
+}
+
+/* LODS, STOS, SCAS: their pieces from string_ops.c around the lookup. */
+static bool string_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k)
+{
+    struct string_form f;
+    if (!string_ops__form(&x->in, ops, k->flat, &f))
+        return false;
+    memcpy(x->lea, f.lea, sizeof(f.lea));
+    x->lea_len = sizeof(f.lea);
+    memcpy(x->host, f.host, f.host_len);
+    x->host_len = f.host_len;
+    memcpy(x->post, f.post, sizeof(f.post));
+    x->post_len = sizeof(f.post);
+    x->mem = true;
+    x->acc.size = f.size;
+    x->acc.write = f.write;
+    x->acc.user = (k->mode >> BLOCK_MODE_CPL_SHIFT) == 3;
+    return true;
+}
+
 /* Re-encode a copied instruction for the host. Returns false when it
  * cannot be copied. */
 static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k)
 {
     const ZydisDecodedInstruction *in = &x->in;
+    if (in->mnemonic == ZYDIS_MNEMONIC_CLD || in->mnemonic == ZYDIS_MNEMONIC_STD) {
+        /* DF lives in cpu->eflags (the host's stays clear): pushfq; and or
+         * or dword [r13 + eflags], imm32; popfq (guest flags kept). */
+        bool set = in->mnemonic == ZYDIS_MNEMONIC_STD;
+        uint32_t imm = set ? F_DF : ~F_DF;
+        uint8_t op[] = { 0x9c, 0x41, 0x81, set ? 0x4d : 0x65, (uint8_t)offsetof(struct cpu, eflags) };
+        memcpy(x->host, op, sizeof(op));
+        memcpy(x->host + sizeof(op), &imm, 4);
+        x->host[sizeof(op) + 4] = 0x9d;
+        x->host_len = sizeof(op) + 5;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_LEAVE)
+        return leave_insn(x, k);
+    if (string_ops__is(in->mnemonic))
+        return string_insn(x, ops, k);
     for (unsigned i = in->operand_count_visible; i < in->operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
             return false; /* an implicit memory access (stack, string) */
+    /* BT* m, r: the bit offset reaches beyond the operand (SDM vol. 2, BT:
+     * a register offset addresses the bit string in memory); the
+     * interpreter does that access. */
+    if ((in->mnemonic == ZYDIS_MNEMONIC_BT || in->mnemonic == ZYDIS_MNEMONIC_BTS
+         || in->mnemonic == ZYDIS_MNEMONIC_BTR || in->mnemonic == ZYDIS_MNEMONIC_BTC)
+        && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
+        return false;
     ZydisEncoderRequest req;
     if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(in, ops, in->operand_count_visible, &req)))
         return false;
+    /* AH..BH cannot sit beside [R14] (a REX prefix makes them SPL..DIL):
+     * the copy uses AL..BL between two XCHGs of the register's bytes,
+     * unless the instruction also reads a register implicitly. */
+    int high = -1;
     for (unsigned i = 0; i < req.operand_count; i++) {
         ZydisEncoderOperand *o = &req.operands[i];
         switch (o->type) {
         case ZYDIS_OPERAND_TYPE_REGISTER:
+            if (o->reg.value >= ZYDIS_REGISTER_AH && o->reg.value <= ZYDIS_REGISTER_BH && has_memory_operand(in, ops)) {
+                if (high >= 0 || implicit_gpr(in, ops))
+                    return false;
+                high = o->reg.value - ZYDIS_REGISTER_AH;
+                o->reg.value = (ZydisRegister)(ZYDIS_REGISTER_AL + high);
+            }
             if (!host_reg(&o->reg.value))
                 return false;
             break;
@@ -179,12 +285,32 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
             return false;
         }
     }
+    /* The guest's address size means nothing to the host but for its own
+     * memory operand ([R14], 64-bit) and LEA's arithmetic; a 16-bit hint
+     * (16-bit code) has no 64-bit encoding. */
     if (x->mem)
         req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_64;
+    else if (in->mnemonic != ZYDIS_MNEMONIC_LEA)
+        req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
+    /* F3 0F BC/BD decode as TZCNT/LZCNT, which the host has: the guest's
+     * CPU runs them as BSF/BSR (SDM vol. 2, 2.1.1: the prefix is ignored). */
+    if (in->mnemonic == ZYDIS_MNEMONIC_TZCNT || in->mnemonic == ZYDIS_MNEMONIC_LZCNT) {
+        req.mnemonic = in->mnemonic == ZYDIS_MNEMONIC_TZCNT ? ZYDIS_MNEMONIC_BSF : ZYDIS_MNEMONIC_BSR;
+        req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE);
+    }
     req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS
                       | ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES
                       | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS);
-    return encode(&req, x->host, &x->host_len);
+    if (high < 0)
+        return encode(&req, x->host, &x->host_len);
+    uint8_t swap[2] = { 0x86, (uint8_t)(0xc0 | (4 + high) << 3 | high) }; /* xchg AL+n, AH+n */
+    uint8_t len;
+    if (!encode(&req, x->host + 2, &len) || len + 4 > HOST_INSN_MAX)
+        return false;
+    memcpy(x->host, swap, 2);
+    memcpy(x->host + 2 + len, swap, 2);
+    x->host_len = (uint8_t)(len + 4);
+    return true;
 }
 
 /* The target of a relative JMP/Jcc, or false when it lies beyond the CS
@@ -205,6 +331,38 @@ static void put_bytes(uint8_t *buf, uint8_t *len, const void *b, size_t n)
 {
     memcpy(buf + *len, b, n);
     *len = (uint8_t)(*len + n);
+}
+
+/* mov r8d, the guest register op (a 32-bit one): an indirect target. */
+static bool target_from_reg(struct xinsn *x, const ZydisDecodedOperand *op)
+{
+    if (ZydisRegisterGetClass(op->reg.value) != ZYDIS_REGCLASS_GPR32)
+        return false;
+    int g = (int)(op->reg.value - ZYDIS_REGISTER_EAX);
+    int h = g == R_ESP ? 12 : g;
+    put_bytes(x->host, &x->host_len,
+              (const uint8_t[]){ (uint8_t)(0x41 | (h >= 8 ? 0x04 : 0)), 0x89, (uint8_t)(0xc0 | (h & 7) << 3) }, 3);
+    return true;
+}
+
+/* JMP r/m32 near in 32-bit code with a 4 GiB CS limit (no #GP possible
+ * on the target): the target into R8D, from the register or through the
+ * inline lookup; the block ends with the indirect-branch probe. */
+static bool jmp_indirect(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k)
+{
+    const ZydisDecodedOperand *op = &ops[0];
+    ZydisEncoderRequest req;
+    if (x->in.operand_width != 32 || !(k->mode & BLOCK_MODE_CODE32) || k->cs_limit != 0xffffffffu)
+        return false;
+    x->indirect = true;
+    if (op->type == ZYDIS_OPERAND_TYPE_REGISTER)
+        return target_from_reg(x, op);
+    if (op->type != ZYDIS_OPERAND_TYPE_MEMORY
+        || ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(&x->in, ops, x->in.operand_count_visible, &req))
+        || !rewrite_mem(x, op, &req.operands[0], k))
+        return false;
+    put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x45, 0x8b, 0x06 }, 3); /* mov r8d, [r14] */
+    return true;
 }
 
 /* PUSH r32/imm, POP r32, CALL rel32 and RET with a 32-bit flat stack: the
@@ -248,10 +406,15 @@ static bool stack_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const st
         put_bytes(x->host, &x->host_len, (const uint8_t[]){ rex, 0x8b, (uint8_t)((h & 7) << 3 | 6) }, 3);
         break;
     case K_CALL:
-        if (!branch_target(x, op, next, k->cs_limit))
+        /* CALL r32 reads its register before ESP moves (the post), so
+         * CALL ESP jumps to the old ESP, as the SDM has it. */
+        x->indirect = op->type == ZYDIS_OPERAND_TYPE_REGISTER;
+        if (x->indirect ? k->cs_limit != 0xffffffffu : !branch_target(x, op, next, k->cs_limit))
             return false;
         put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x41, 0xc7, 0x06 }, 3);           /* mov dword [r14], next */
         put_bytes(x->host, &x->host_len, &next, 4);
+        if (x->indirect && !target_from_reg(x, op))
+            return false;
         break;
     default: /* K_RET */
         if (x->in.operand_count_visible != 0 || k->cs_limit != 0xffffffffu)
@@ -265,6 +428,56 @@ static bool stack_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const st
     x->acc.write = down;
     x->acc.user = (k->mode >> BLOCK_MODE_CPL_SHIFT) == 3;
     return true;
+}
+
+enum { ESP_KEEP, ESP_DELTA, ESP_UNKNOWN };
+
+/* Whether a copied instruction that writes ESP only adds a constant:
+ * ADD/SUB ESP, imm or LEA ESP, [ESP + disp]. */
+static bool esp_constant_step(struct xinsn *x, const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedInstruction *in = &x->in;
+    if (in->operand_width != 32 || ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_ESP)
+        return false;
+    if ((in->mnemonic == ZYDIS_MNEMONIC_ADD || in->mnemonic == ZYDIS_MNEMONIC_SUB)
+        && ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        uint32_t imm = (uint32_t)ops[1].imm.value.u; /* ESP wraps at 32 bits */
+        x->esp_delta = (int32_t)(in->mnemonic == ZYDIS_MNEMONIC_ADD ? imm : 0u - imm);
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_LEA && in->address_width == 32 && ops[1].mem.base == ZYDIS_REGISTER_ESP
+        && ops[1].mem.index == ZYDIS_REGISTER_NONE) {
+        x->esp_delta = (int32_t)ops[1].mem.disp.value;
+        return true;
+    }
+    return false;
+}
+
+/* What pass_emit's stack runs need: whether the inline access is at a
+ * constant offset from ESP (a [ESP + disp] operand without index, or a
+ * PUSH/POP/CALL/RET slot), and how the instruction changes ESP. */
+static void note_stack(struct xinsn *x, const ZydisDecodedOperand *ops)
+{
+    unsigned kind = x->kind & K_KIND_MASK;
+    bool down = kind == K_PUSH || kind == K_CALL;
+    if (down || kind == K_POP || kind == K_RET) {
+        x->stack_acc = true;
+        x->stack_off = down ? -4 : 0;
+        x->esp_change = ESP_DELTA;
+        x->esp_delta = down ? -4 : 4;
+        return;
+    }
+    for (unsigned i = 0; i < x->in.operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+            && ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, o->reg.value) == ZYDIS_REGISTER_ESP)
+            x->esp_change = esp_constant_step(x, ops) ? ESP_DELTA : ESP_UNKNOWN;
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && i < x->in.operand_count_visible && x->mem
+            && o->mem.base == ZYDIS_REGISTER_ESP && o->mem.index == ZYDIS_REGISTER_NONE) {
+            x->stack_acc = true;
+            x->stack_off = (int32_t)o->mem.disp.value;
+        }
+    }
 }
 
 /* Pass 1: decode and classify until the block ends. */
@@ -302,8 +515,11 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
             ok = copy_insn(x, ops, k);
             break;
         case K_JCC:
-        case K_JMP:
             ok = branch_target(x, &ops[0], next, k->cs_limit);
+            break;
+        case K_JMP:
+            ok = ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? branch_target(x, &ops[0], next, k->cs_limit)
+                                                             : jmp_indirect(x, ops, k);
             break;
         case K_PUSH:
         case K_POP:
@@ -321,6 +537,7 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
                 xb->nbytes = x->in.length;
             return;
         }
+        note_stack(x, ops);
         xb->n++;
         off += x->in.length;
         xb->nbytes = off;
@@ -345,40 +562,102 @@ static void pass_liveness(struct xblock *xb)
     }
 }
 
-/* Pass 3: host code. */
-static void pass_emit(struct xblock *xb, struct emit *e, uint32_t end_eip)
+/* The stack run that starts at instruction i (its first access at a
+ * constant offset from ESP) and ends at the first instruction that
+ * changes ESP by an unknown amount, inclusive (its access comes first);
+ * offsets are from ESP at i. False when its accesses span a page or more. */
+static bool stack_run(const struct xblock *xb, unsigned i, struct stack_run *r)
 {
+    const struct xinsn *x = &xb->x[i];
+    int64_t lo = x->stack_off, hi = x->stack_off, delta = 0;
+    *r = (struct stack_run){ .user = x->acc.user, .save_flags = x->acc.save_flags, .eip = x->eip, .count = i };
+    for (unsigned j = i; j < xb->n; j++) {
+        const struct xinsn *y = &xb->x[j];
+        if (y->stack_acc) {
+            int64_t at = delta + y->stack_off;
+            lo = at < lo ? at : lo;
+            hi = at + y->acc.size - 1 > hi ? at + y->acc.size - 1 : hi;
+            r->write |= y->acc.write;
+        }
+        if (y->esp_change == ESP_UNKNOWN)
+            break;
+        delta += y->esp_change == ESP_DELTA ? y->esp_delta : 0;
+    }
+    r->lo = (int32_t)lo;
+    r->hi = (int32_t)hi;
+    return hi - lo < 0x1000 && lo >= INT32_MIN && hi <= INT32_MAX;
+}
+
+/* Pass 3: host code. A run of accesses at constant offsets from ESP
+ * (compiled code's pushes, pops, locals and spills) takes one lookup for
+ * all: emit__stack_base. */
+static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t end_eip)
+{
+    enum { RUN_NONE, RUN_BASE, RUN_LOOKUPS } run = RUN_NONE;
+    int64_t delta = 0; /* ESP now minus ESP at the run's start */
+    emit__prologue(e, eip);
     for (unsigned i = 0; i < xb->n; i++) {
         struct xinsn *x = &xb->x[i];
         uint32_t next = x->eip + x->in.length;
         if (!(xb->k->mode & BLOCK_MODE_CODE32))
             next &= 0xffff;
-        if (x->mem) {
-            x->acc.block_lin = xb->k->lin;
-            x->acc.block_len = (uint32_t)xb->nbytes;
+        struct stack_run r;
+        if (x->stack_acc && run == RUN_NONE) {
+            run = stack_run(xb, i, &r) ? RUN_BASE : RUN_LOOKUPS;
+            delta = 0;
+            if (run == RUN_BASE)
+                emit__stack_base(e, &r);
+        }
+        if (x->stack_acc && run == RUN_BASE) {
+            emit__stack_access(e, (int32_t)(delta + x->stack_off));
+        } else if (x->mem) {
             x->acc.eip = x->eip;
             x->acc.count = i;
             emit__bytes(e, x->lea, x->lea_len);
             emit__lookup(e, &x->acc);
         }
+        if (x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
+            div_guard__emit(e, &x->in, x->mem, x->eip, i); /* #DE goes to the interpreter */
         emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
+        if (x->esp_change == ESP_UNKNOWN)
+            run = RUN_NONE;
+        delta += x->esp_change == ESP_DELTA ? x->esp_delta : 0;
         switch (x->kind & K_KIND_MASK) {
         case K_CALL:
-            emit__exit(e, x->target, i + 1);
+        case K_JMP:
+            if (x->indirect)
+                emit__exit_indirect(e);
+            else
+                emit__exit_chain(e, 0, x->target);
             return;
         case K_RET:
-            emit__exit_r8(e, i + 1);
+            emit__exit_indirect(e);
             return;
         case K_JCC:
-            emit__jcc(e, x->in.opcode & 0xf, x->target, next, i + 1);
-            return;
-        case K_JMP:
-            emit__exit(e, x->target, i + 1);
+            emit__jcc(e, x->in.opcode & 0xf, x->target, next);
             return;
         }
     }
-    emit__exit(e, end_eip, xb->n);
+    emit__exit_chain(e, 0, end_eip);
+}
+
+/* Write-protect the block's guest bytes (code_wp) and record their
+ * physical places. False when they cannot be protected. */
+static bool protect_block(struct block *b, struct cpu *cpu)
+{
+    const struct block_key *k = &b->key;
+    uint32_t room = 0x1000 - (k->lin & 0xfff);
+    uint32_t n = b->nbytes ? b->nbytes : 1; /* a refusal keeps its first byte */
+    if (n > room) {
+        uint32_t next = (k->lin & ~0xfffu) + 0x1000;
+        if (!guest_code__phys(cpu, next, &b->phys2))
+            return false;
+        b->nbytes2 = (uint16_t)(n - room);
+        if (!code_wp__mark_translated(cpu, b->phys2, b->nbytes2))
+            return false;
+    }
+    return code_wp__mark_translated(cpu, k->phys | (k->lin & 0xfff), n - b->nbytes2);
 }
 
 struct block *translator__block(struct cache *c, struct cpu *cpu, const struct block_key *k)
@@ -396,17 +675,21 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     xb.nbytes = 0;
     pass_decode(&xb, cpu);
     pass_liveness(&xb);
-    struct emit e = { .p = code, .exit_stub = cache__reserved(c) + STUB_EXIT_OFFSET };
+    b->ctx = (int8_t)cache__context(c, k);
+    struct emit e = { .p = code, .stubs = cache__reserved(c), .b = b, .ninsns = xb.n, .ibl = cache__ibl(c) };
     uint32_t end_eip = cpu->eip + (xb.n ? (uint32_t)xb.nbytes : 0);
     if (!(k->mode & BLOCK_MODE_CODE32))
         end_eip &= 0xffff;
-    pass_emit(&xb, &e, end_eip);
+    pass_emit(&xb, &e, cpu->eip, end_eip);
     emit__misses(&e);
 
     b->key = *k;
     b->ninsns = (uint16_t)xb.n;
     b->nbytes = (uint16_t)guest_code__read(cpu, k->lin, guest, xb.nbytes);
+    if (!protect_block(b, cpu))
+        b->ninsns = 0; /* the interpreter runs it: nothing to keep coherent */
     b->host_len = (uint32_t)(e.p - code);
     cache__commit(c, b);
+    block_log__block(b); /* -d in_asm,out_asm */
     return b;
 }

@@ -13,6 +13,12 @@
 #   panic     boots with an initramfs init that does not exist and no root
 #             device: the kernel panics, and bt86 must print the panic and
 #             exit with status 4
+#   trap-panic   (-accel trap) with earlyprintk: the kernel's early panic
+#             (CPUID shows the host's CPU, see docs/teaching.md) is printed
+#             and bt86 exits with status 4 and the panic's reason
+#   trap-halt    (-accel trap) without earlyprintk: the same panic prints
+#             nothing; its HLT loop runs with the virtual IF set and no
+#             timer armed, and bt86 must say so and exit with status 1
 set -u
 bt86=$1
 engine=$2
@@ -38,6 +44,8 @@ case $mode in
 commands) append="console=ttyS0 bt86_cmd=\"$cmd\"" want_rc=0 ;;
 panic) # the crypto self-tests run before the panic and add a minute: skipped
        append="console=ttyS0 rdinit=/bt86-missing cryptomgr.notests" want_rc=4 ;;
+trap-panic) append="console=ttyS0 earlyprintk=ttyS0" want_rc=4 ;;
+trap-halt) append="console=ttyS0" want_rc=1 ;;
 *) echo "boot-linux.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
 
@@ -75,7 +83,13 @@ absent() { # REGEX WHAT
     fi
 }
 
-if [ "$mode" = panic ]; then
+if [ "$mode" = trap-panic ]; then
+    expect_line '^PANIC: early exception 0x[0-9a-f]+ IP ' "the early panic"
+    expect_line '^bt86: the guest kernel panicked: early exception 0x[0-9a-f]+ IP ' "bt86's message"
+elif [ "$mode" = trap-halt ]; then
+    expect_line '^bt86: the guest died: -accel trap: the guest halted at [0-9a-f]{4}:[0-9a-f]{8} with interrupts enabled and nothing that could interrupt it' \
+        "bt86's message"
+elif [ "$mode" = panic ]; then
     expect_line 'Kernel panic - not syncing: VFS: Unable to mount root fs' "the panic"
     expect_line 'end Kernel panic - not syncing' "the end of the panic report"
     expect_line '^bt86: the guest kernel panicked: VFS: Unable to mount root fs' "bt86's message"

@@ -65,7 +65,15 @@ errors() {
 	expect 2 "unknown property 'port'" -device isa-debug-exit,port=1 -kernel /dev/null
 	expect 2 "-serial" -serial pty -kernel /dev/null
 	expect 2 "unexpected argument" disk.img
+	expect 2 "-tb-size: 'abc' is not a whole number of MiB" -tb-size abc -kernel /dev/null
+	expect 2 "-tb-size: '1.5' is not a whole number of MiB" -tb-size 1.5 -kernel /dev/null
+	expect 2 "-tb-size: '-4' is not a whole number of MiB" -tb-size -4 -kernel /dev/null
+	expect 2 "-tb-size: 0 MiB is out of range (1 to 1024 MiB)" -tb-size 0 -kernel /dev/null
+	expect 2 "-tb-size: 4096 MiB is out of range" -tb-size 4096 -kernel /dev/null
+	expect 2 "-tb-size: '99999999999999999999' is not" -tb-size 99999999999999999999 -kernel /dev/null
+	expect 2 "-tb-size: requires an argument" -tb-size
 	expect 0 "usage: bt86" -h
+	expect 0 "-tb-size MiB" -h
 	expect 0 "usage: bt86" --help
 	expect 0 "Exit status" -help
 	expect 0 "bt86 version" --version
@@ -120,6 +128,9 @@ boot() {
 			tr -d '\r' <"$tmp/out" | grep -q -- "$fact" || fail "the demo did not print '$fact'"
 		done
 		[ -s "$tmp/err" ] && fail "the demo kernel left messages on stderr"
+		# The demo kernel with a code cache of 1 MiB under bt.
+		# shellcheck disable=SC2086
+		expect 1 "goodbye" -accel bt -tb-size 1 -nographic -no-reboot $dx -kernel "$demo"
 		printf 'module one' >"$tmp/m1"
 		printf '22' >"$tmp/m2"
 		expect 0 "guest halted" -accel interp -nographic -kernel "$demo" -append "hello world" \
@@ -134,6 +145,32 @@ boot() {
 	aout "$tmp/exit5.bin" '\260\005\346\364'
 	# shellcheck disable=SC2086
 	expect 11 "" $dx -kernel "$tmp/exit5.bin"
+	# -d in_asm,out_asm under bt: each block as it is translated (guest
+	# disassembly, then the host code with the jump to the exit stub named),
+	# into the -D file; OUT is refused by the translator (no block).
+	# shellcheck disable=SC2086
+	expect 11 "" -accel bt -d in_asm,out_asm -D "$tmp/bt.log" $dx -kernel "$tmp/exit5.bin"
+	for fact in "IN: linear 0x00100020 (EIP 0x00100020, 32-bit, CPL 0), 1 instruction" \
+		"0x00100020:  b0 05 .*mov al, 5" "OUT: host 0x.*, [0-9]* bytes" \
+		"jmp *<exit stub>" "IN: linear 0x00100022 .*not translated" "0x00100022:  e6 f4 .*out 0xf4, al"; do
+		grep -q -- "$fact" "$tmp/bt.log" || fail "-d in_asm,out_asm under bt: no '$fact' in the log"
+	done
+	# Under interp, in_asm stays the interpreter's, one line per instruction.
+	# shellcheck disable=SC2086
+	expect 11 "" -accel interp -d in_asm -D "$tmp/interp.log" $dx -kernel "$tmp/exit5.bin"
+	grep -q "00100020  mov al, 5" "$tmp/interp.log" && ! grep -q "^IN:" "$tmp/interp.log" \
+		|| fail "-d in_asm under interp: not one line per instruction"
+	# -tb-size: a guest that writes 256 KiB of INC EDX (8192 blocks of 32,
+	# more than a 1 MiB cache has records for) and calls it twice, then
+	# exits with 5 when EDX counted 2 x 256 Ki, 6 otherwise. With 1 MiB the
+	# cache is flushed and translation goes on; the result stays right.
+	aout "$tmp/incs.bin" '\274\000\000\030\000\277\000\000\040\000\271\000\000\004\000\260\102\374\363\252\306\007\303\061\322\270\000\000\040\000\377\320\377\320\201\372\000\000\010\000\017\225\300\004\005\346\364\364'
+	# shellcheck disable=SC2086
+	expect 11 "cache_flushes *[1-9]" -accel bt -tb-size 1 -d stats $dx -kernel "$tmp/incs.bin"
+	# shellcheck disable=SC2086
+	expect 11 "cache_flushes *0 " -accel bt -d stats $dx -kernel "$tmp/incs.bin"
+	# shellcheck disable=SC2086
+	expect 11 "" -accel interp $dx -kernel "$tmp/incs.bin"
 	# UD2 with no IDT: #UD, then a double fault, then shutdown.
 	aout "$tmp/ud2.bin" '\017\013'
 	expect 3 "triple fault.*EIP=00100020" -kernel "$tmp/ud2.bin"

@@ -19,6 +19,26 @@ MUST_DIFFER = [
 ]
 
 
+def check_translation(bt86):
+    """--show-translation under bt: for every probe, the guest blocks
+    (bytes and disassembly) and the host code produced, with the exit
+    stub named. Returns the failures."""
+    run = subprocess.run([bt86, "demo", "popek-goldberg", "--engine", "bt", "--show-translation",
+                          "--format", "json"], capture_output=True, text=True, timeout=300)
+    failures = [] if run.returncode == 0 else [f"--show-translation: exit status {run.returncode}"]
+    sections = run.stderr.split("\n== probe ")[1:]
+    if len(sections) != len(json.loads(run.stdout)["rows"]):
+        failures.append(f"--show-translation: {len(sections)} probe sections in the log")
+    for sec in sections:
+        name = sec.splitlines()[0]
+        if "\nIN: linear 0x" not in sec:
+            failures.append(f"--show-translation: no guest block under probe {name}")
+    for want in ["\nOUT: host 0x", "jmp     <exit stub>", "<miss -> interpreter>", "0f 01 05", "sgdt "]:
+        if want not in run.stderr:
+            failures.append(f"--show-translation: '{want.strip()}' is not in the log")
+    return failures
+
+
 def main():
     run = subprocess.run([sys.argv[1], "demo", "popek-goldberg", "--format", "json"],
                          capture_output=True, text=True, timeout=300)
@@ -50,13 +70,15 @@ def main():
                                 f"{r['bt'] and r['bt']['text']} vs {r['interp']['text']}")
         if run.returncode != 0:
             failures.append(f"demo exit status {run.returncode} though bt agrees")
+        failures += check_translation(sys.argv[1])
     elif bt and bt["error"] != "not built yet":
         failures.append("bt is built but did not run: " + bt["error"])
     for f in failures:
         print("FAIL: " + f)
     if not failures:
         print("ok: trap differs on " + ", ".join(n for n, _ in MUST_DIFFER) +
-              ("; bt agrees with interp on every row" if bt and bt["ran"] else "; bt not built"))
+              ("; bt agrees with interp on every row and --show-translation lists its blocks"
+               if bt and bt["ran"] else "; bt not built"))
     return 1 if failures else 0
 
 

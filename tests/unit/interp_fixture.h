@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "interp/code_wp.h"
 #include "interp/internal.h"
 #include "interp/interp.h"
 
@@ -74,9 +75,11 @@ static inline void fix_teardown(void)
     free(fix_m);
 }
 
+/* A write to RAM from outside the CPU: code_wp must see it (code_wp.c). */
 static inline void fix_poke(uint32_t paddr, const void *bytes, size_t n)
 {
     memcpy(fix_m->ram.host + paddr, bytes, n);
+    code_wp__write_range(paddr, (uint32_t)n);
 }
 
 static inline uint32_t fix_peek(uint32_t paddr, int size)

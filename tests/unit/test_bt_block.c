@@ -6,6 +6,8 @@
 #include "bt_fixture.h"
 #include "cache/cache.h"
 #include "check_main.h"
+#include "core/log.h"
+#include "translator/refusals.h"
 #include "translator/translator.h"
 
 START_TEST(alu_block_runs_translated)
@@ -81,29 +83,30 @@ START_TEST(fallback_in_the_middle)
 {
     uint64_t fb0 = stats.insns_fallback;
     FIX_CODE_BYTES(0x40,               /* inc eax */
-                   0x0f, 0xc8,         /* bswap eax (interpreted) */
+                   0x27,               /* daa (interpreted) */
                    0x89, 0xc3,         /* mov ebx, eax */
                    0x43,               /* inc ebx */
                    0xf4);
-    fix_cpu->gpr[R_EAX] = 7;
+    fix_cpu->gpr[R_EAX] = 9;
     bt_run_to_hlt(bt_eng, 100);
-    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0x08000001);
-    ck_assert_uint_eq(stats.insns_fallback - fb0, 2); /* bswap, hlt */
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0x11);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 2); /* daa, hlt */
 }
 END_TEST
 
-/* New code at an address already translated is seen (validation by
- * content), as is code written by the guest itself. */
+/* New code at an address already translated is seen (write protection:
+ * the fixture's writes report to code_wp as a device's DMA would), as is
+ * code written by the guest itself. */
 START_TEST(code_rewritten_is_retranslated)
 {
-    uint64_t stale0 = stats.blocks_stale;
+    uint64_t inv0 = stats.blocks_invalidated;
     FIX_CODE_BYTES(0xb8, 1, 0, 0, 0, 0xf4); /* mov eax, 1; hlt */
     bt_run_to_hlt(bt_eng, 10);
     ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
     FIX_CODE_BYTES(0xb8, 2, 0, 0, 0, 0xf4); /* mov eax, 2; hlt */
     bt_run_to_hlt(bt_eng, 10);
     ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 2);
-    ck_assert_uint_eq(stats.blocks_stale - stale0, 1);
+    ck_assert_uint_eq(stats.blocks_invalidated - inv0, 2); /* the mov, the HLT refused */
 
     /* The guest patches the immediate of the next block's mov. */
     FIX_CODE_BYTES(0xc6, 0x05, 0x0e, 0x10, 0, 0, 0x07, /* mov byte [0x100e], 7 */
@@ -179,12 +182,10 @@ START_TEST(memory_operands_inline)
 }
 END_TEST
 
-/* A page fault in translated code is precise: reported at the faulting
- * instruction with the registers and flags from before it. */
-START_TEST(page_fault_is_precise)
+/* Paging on: a page directory at 0x50000 identity-maps the first 4 MiB
+ * with a page table at 0x51000 in which page 0x200 is not present. */
+static void map_with_hole_at_0x200000(void)
 {
-    /* Page directory at 0x50000 identity-maps the first 4 MiB with a
-     * page table at 0x51000 in which page 0x200 is not present. */
     for (uint32_t i = 0; i < 1024; i++) {
         uint32_t pte = i << 12 | 0x7;
         if (i == 0x200)
@@ -196,6 +197,13 @@ START_TEST(page_fault_is_precise)
     fix_cpu->cr3 = 0x50000;
     fix_cpu->cr0 |= CR0_PG;
     tlb__flush(fix_cpu, true);
+}
+
+/* A page fault in translated code is precise: reported at the faulting
+ * instruction with the registers and flags from before it. */
+START_TEST(page_fault_is_precise)
+{
+    map_with_hole_at_0x200000();
     FIX_CODE_BYTES(0x40,                     /* inc eax */
                    0x39, 0xc0,               /* cmp eax, eax: ZF=1 */
                    0x03, 0x1e,               /* add ebx, [esi] (faults; flags dead) */
@@ -238,6 +246,513 @@ START_TEST(call_and_return)
         ck_assert_uint_eq(fix_cpu->eip, FIX_CODE + 10);
     }
     ck_assert_uint_ge(stats.insns_bt - bt0, 8); /* the second run: all but HLT */
+}
+END_TEST
+
+/* A chained loop whose target block the guest rewrites from another
+ * block: the store is called out (the page is write-protected), the
+ * page's blocks die and their chained exits go back to the C loop, and
+ * the loop runs the new code. */
+START_TEST(smc_rewrites_chained_block)
+{
+    uint64_t chains0 = stats.bt_chains, inv0 = stats.blocks_invalidated, wp0 = stats.bt_wp_stores;
+    FIX_CODE_BYTES(0xb9, 5, 0, 0, 0,                   /* mov ecx, 5 */
+                   0xeb, 0x00,                         /* L: jmp B */
+                   0x83, 0xc0, 0x01,                   /* B: add eax, 1 (imm8 at 0x1009) */
+                   0x49,                               /* dec ecx */
+                   0x75, 0xf8,                         /* jnz L */
+                   0x4b,                               /* dec ebx */
+                   0x78, 0x0e,                         /* js done */
+                   0xc6, 0x05, 0x09, 0x10, 0, 0, 100,  /* mov byte [0x1009], 100 */
+                   0xb9, 5, 0, 0, 0,                   /* mov ecx, 5 */
+                   0xeb, 0xe7,                         /* jmp L */
+                   0xf4);                              /* done: hlt */
+    fix_cpu->gpr[R_EBX] = 1;
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5 + 500);
+    ck_assert_uint_ge(stats.bt_chains - chains0, 2);
+    ck_assert_uint_ge(stats.blocks_invalidated - inv0, 3);
+    ck_assert_uint_eq(stats.bt_wp_stores - wp0, 1);
+}
+END_TEST
+
+/* A store into the running block's own next instruction takes effect at
+ * once (SDM vol. 3, 8.1.3): the block leaves before the store. */
+START_TEST(store_into_running_block)
+{
+    uint64_t wp0 = stats.bt_wp_stores;
+    FIX_CODE_BYTES(0xc6, 0x05, 0x08, 0x10, 0, 0, 7,   /* mov byte [0x1008], 7 */
+                   0xb8, 3, 0, 0, 0,                  /* mov eax, 3 (imm at 0x1008) */
+                   0xf4);
+    bt_run_to_hlt(bt_eng, 10);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 7);
+    ck_assert_uint_eq(stats.bt_wp_stores - wp0, 1);
+}
+END_TEST
+
+/* Paging maps the code page twice; the guest rewrites its own loop body
+ * through the second linear address. Marks are physical: the alias write
+ * is seen at once, also when it hits the running block. */
+START_TEST(write_through_alias)
+{
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pte = i << 12 | 0x7;
+        fix_poke(0x51000 + 4 * i, &pte, 4);
+    }
+    uint32_t alias = 0x1000 | 0x7, pde0 = 0x51000 | 0x7, pde1 = 0x52000 | 0x7;
+    fix_poke(0x52000, &alias, 4);   /* linear 0x400000 -> physical 0x1000 */
+    fix_poke(0x50000, &pde0, 4);
+    fix_poke(0x50004, &pde1, 4);
+    fix_cpu->cr3 = 0x50000;
+    fix_cpu->cr0 |= CR0_PG;
+    tlb__flush(fix_cpu, true);
+    uint64_t wp0 = stats.bt_wp_stores;
+    FIX_CODE_BYTES(0xbb, 3, 0, 0, 0,                   /* mov ebx, 3 */
+                   0xeb, 0x00,                         /* L: jmp M */
+                   0xb8, 3, 0, 0, 0,                   /* M: mov eax, 3 (imm at 0x1008) */
+                   0x01, 0xc6,                         /* add esi, eax */
+                   0x88, 0x1d, 0x08, 0, 0x40, 0,       /* mov [0x400008], bl */
+                   0x4b,                               /* dec ebx */
+                   0x75, 0xee,                         /* jnz L */
+                   0xf4);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESI], 3 + 3 + 2);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 2);
+    ck_assert_uint_ge(stats.bt_wp_stores - wp0, 1); /* the later ones hit the TLB */
+}
+END_TEST
+
+static int ack_count;
+
+static int ack_0x20(void *opaque)
+{
+    (void)opaque;
+    ack_count++;
+    fix_m->intr_line = false;
+    return 0x20;
+}
+
+/* A tight loop runs chained, without returning to the C loop, for
+ * exactly the budget (blocks take their instructions on entry); an
+ * interrupt raised at the end of the slice is taken at once. */
+START_TEST(interrupt_reaches_chained_loop)
+{
+    /* GDT: 0x08 flat 32-bit code; IDT: vector 0x20 -> 0x08:0x2000, an
+     * interrupt gate. */
+    uint64_t gdt[2] = { 0, 0x00cf9a000000ffffull };
+    uint32_t gate[2] = { 0x08u << 16 | 0x2000, 0x8e00 };
+    fix_poke(0x60000, gdt, sizeof gdt);
+    fix_poke(0x61000 + 8 * 0x20, gate, sizeof gate);
+    fix_cpu->gdtr.base = 0x60000;
+    fix_cpu->gdtr.limit = sizeof gdt - 1;
+    fix_cpu->idtr.base = 0x61000;
+    fix_cpu->idtr.limit = 0x7ff;
+    fix_poke(0x2000, "\xf4", 1);                /* handler: hlt */
+    FIX_CODE_BYTES(0x40,                        /* L: inc eax */
+                   0xeb, 0xfd);                 /* jmp L */
+    fix_cpu->eflags |= F_IF;
+    uint64_t entries0 = stats.bt_entries;
+    ck_assert_uint_eq(bt_eng->run(fix_m, 1000), 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 500);
+    ck_assert_uint_le(stats.bt_entries - entries0, 3);
+    fix_m->intr_line = true;
+    fix_m->intr_ack = ack_0x20;
+    ack_count = 0;
+    bt_eng->run(fix_m, 1000);
+    ck_assert_int_eq(ack_count, 1);
+    ck_assert(fix_cpu->halted);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), FIX_CODE); /* the frame's EIP: the loop */
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 500);
+}
+END_TEST
+
+/* BT* with a memory operand: the immediate forms run translated; a
+ * register bit offset addresses the bit string beyond the operand (SDM
+ * vol. 2, BT) and is left to the interpreter. */
+START_TEST(bit_test_memory_operand)
+{
+    uint64_t bt0 = stats.insns_bt, fb0 = stats.insns_fallback;
+    FIX_CODE_BYTES(0x0f, 0xba, 0x2e, 0x23,   /* L: bts dword [esi], 35 (bit 3) */
+                   0x0f, 0x92, 0xc1,         /* setb cl */
+                   0x0f, 0xba, 0x76, 0x04, 0x01, /* btr dword [esi+4], 1 */
+                   0x0f, 0x92, 0xc5,         /* setb ch */
+                   0x0f, 0xab, 0x06,         /* bts [esi], eax (eax = 70: dword 2, bit 6) */
+                   0x0f, 0x92, 0xc2,         /* setb dl */
+                   0x4b,                     /* dec ebx */
+                   0x75, 0xe8,               /* jnz L */
+                   0xf4);
+    uint32_t init[3] = { 0x00000001, 0x00000002, 0x00000000 };
+    fix_poke(FIX_DATA, init, sizeof(init));
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    fix_cpu->gpr[R_EAX] = 70;
+    fix_cpu->gpr[R_EBX] = 2;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_peek(FIX_DATA, 4), 0x00000009);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 4, 4), 0x00000000);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 8, 4), 0x00000040);
+    /* The second pass: every bit already as left by the first. */
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX] & 0xffff, 0x0001);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDX] & 0xff, 1);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 2 + 1 + 1); /* bts m, r twice, hlt, the first miss */
+    ck_assert_uint_ge(stats.insns_bt - bt0, 2 * 8 - 2 - 1);
+}
+END_TEST
+
+/* -d stats lists the instructions left to the interpreter by mnemonic,
+ * with a sample of each. */
+START_TEST(refusals_are_counted_by_mnemonic)
+{
+    FIX_CODE_BYTES(0x3f,                     /* L: aas */
+                   0x3f,                     /* aas */
+                   0x49,                     /* dec ecx */
+                   0x75, 0xfb,               /* jnz L */
+                   0xf4);
+    fix_cpu->gpr[R_ECX] = 3;
+    unsigned saved = log_mask;
+    log_mask |= 1u << LOG_stats;
+    bt_run_to_hlt(bt_eng, 100);
+    log_mask = saved;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    refusals__print(f, 20);
+    fclose(f);
+    const char *aas = strstr(text, " aas ");
+    ck_assert_ptr_nonnull(aas);
+    ck_assert_uint_eq(strtoull(aas + 4, NULL, 10), 6); /* no other test runs AAS */
+    ck_assert_ptr_nonnull(strstr(text, "e.g. aas [3f]"));
+    free(text);
+}
+END_TEST
+
+/* CLD/STD run translated on the virtual DF; the guest's arithmetic flags
+ * pass through them. */
+START_TEST(direction_flag_is_virtual)
+{
+    uint64_t fb0 = stats.insns_fallback;
+    FIX_CODE_BYTES(0xf9,                     /* stc */
+                   0xfd,                     /* std */
+                   0x0f, 0x92, 0xc0,         /* setb al */
+                   0xfc,                     /* cld */
+                   0xfd,                     /* std */
+                   0x83, 0xd3, 0x00,         /* adc ebx, 0 */
+                   0xf4);
+    fix_cpu->eflags = F_FIXED1;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX] & 0xff, 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 1);
+    ck_assert_uint_eq(fix_cpu->eflags & (F_DF | F_CF), F_DF);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 1); /* the HLT */
+}
+END_TEST
+
+/* LEAVE through the inline lookup: a fault on [EBP] is precise (ESP and
+ * EBP as before); AH..BH beside a memory operand run translated. */
+START_TEST(leave_and_high_bytes)
+{
+    map_with_hole_at_0x200000();
+    uint64_t bt0 = stats.insns_bt;
+    FIX_CODE_BYTES(0x02, 0x26,               /* add ah, [esi] */
+                   0x88, 0x6e, 0x01,         /* mov [esi+1], ch */
+                   0xc9,                     /* leave */
+                   0x40,                     /* inc eax */
+                   0xf4);
+    uint32_t frame = 0xcafe0000;
+    fix_poke(FIX_STACK, &frame, 4);
+    fix_poke(FIX_DATA, "\x10\x00", 2);
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    fix_cpu->gpr[R_EAX] = 0x1234;
+    fix_cpu->gpr[R_ECX] = 0x5500;
+    fix_cpu->gpr[R_EBP] = FIX_STACK;
+    for (int run = 0; run < 2; run++) { /* the second run hits the TLB */
+        fix_cpu->eip = FIX_CODE;
+        fix_cpu->gpr[R_EAX] = 0x1234;
+        fix_cpu->gpr[R_EBP] = FIX_STACK;
+        bt_run_to_hlt(bt_eng, 100);
+        ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 0x2235);
+        ck_assert_uint_eq(fix_peek(FIX_DATA + 1, 1), 0x55);
+        ck_assert_uint_eq(fix_cpu->gpr[R_ESP], FIX_STACK + 4);
+        ck_assert_uint_eq(fix_cpu->gpr[R_EBP], 0xcafe0000);
+    }
+    ck_assert_uint_ge(stats.insns_bt - bt0, 4);
+
+    /* EBP in the hole: #PF at the LEAVE (no IDT: look at the state it
+     * was raised with, running the block alone). */
+    fix_cpu->idtr.limit = 0;
+    fix_cpu->eip = FIX_CODE;
+    fix_cpu->gpr[R_EBP] = 0x200ffc;
+    fix_cpu->gpr[R_ESP] = 0x1234;
+    fix_cpu->halted = false;
+    bt_eng->run(fix_m, 4);
+    ck_assert_uint_eq(fix_cpu->cr2, 0x200ffc);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBP], 0x200ffc);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESP], 0x1234);
+}
+END_TEST
+
+/* RET, CALL r32 and JMP m32 find their targets' blocks through the
+ * inline table once the C loop has entered them. */
+START_TEST(indirect_branches_inline)
+{
+    uint64_t hits0 = stats.bt_ibl_hits;
+    uint32_t m = FIX_CODE + 0x17;
+    fix_poke(FIX_DATA, &m, 4);
+    FIX_CODE_BYTES(0xb9, 10, 0, 0, 0,                   /* mov ecx, 10 */
+                   0xe8, 0x11, 0, 0, 0,                 /* L: call f */
+                   0xba, 0x1d, 0x10, 0, 0,              /* mov edx, g */
+                   0xff, 0xd2,                          /* call edx */
+                   0xff, 0x25, 0, 0, 0x02, 0,           /* jmp [FIX_DATA] (= M) */
+                   0x49,                                /* M: dec ecx */
+                   0x75, 0xeb,                          /* jnz L */
+                   0xf4,                                /* hlt */
+                   0x40, 0xc3,                          /* f: inc eax; ret */
+                   0x83, 0xc3, 0x02, 0xc3);             /* g: add ebx, 2; ret */
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 10);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 20);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESP], FIX_STACK);
+    ck_assert_uint_eq(fix_cpu->eip, FIX_CODE + 0x1b);
+    /* 4 indirect branches per round; the first round's miss. */
+    ck_assert_uint_ge(stats.bt_ibl_hits - hits0, 4 * 9);
+}
+END_TEST
+
+/* A LODSB/STOSB copy loop runs translated; the STOSB that meets a page
+ * not present faults precisely: ESI, EDI, ECX and AL as after the last
+ * completed element, EIP at the STOSB. */
+START_TEST(string_loop_faults_in_the_middle)
+{
+    map_with_hole_at_0x200000();
+    uint64_t bt0 = stats.insns_bt;
+    FIX_CODE_BYTES(0xac,                     /* L: lodsb */
+                   0xaa,                     /* stosb */
+                   0x49,                     /* dec ecx */
+                   0x75, 0xfb,               /* jnz L */
+                   0xf4);
+    fix_poke(FIX_DATA, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+    /* Once through a mapped page, so that the lookups hit afterwards. */
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    fix_cpu->gpr[R_EDI] = FIX_DATA + 0x100;
+    fix_cpu->gpr[R_ECX] = 8;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 0x104, 4), 0x88776655);
+    ck_assert_uint_ge(stats.insns_bt - bt0, 20);
+
+    fix_cpu->idtr.limit = 0; /* the #PF escalates: look at its state */
+    fix_cpu->eip = FIX_CODE;
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    fix_cpu->gpr[R_EDI] = 0x200000 - 3;
+    fix_cpu->gpr[R_ECX] = 8;
+    fix_cpu->halted = false;
+    bt_eng->run(fix_m, 100);
+    ck_assert_uint_eq(fix_cpu->cr2, 0x200000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESI], FIX_DATA + 4);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDI], 0x200000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 5);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX] & 0xff, 0x44);
+    ck_assert_uint_eq(fix_peek(0x1ffffd, 3), 0x332211);
+}
+END_TEST
+
+/* REP STOSD is the interpreter's, in chunks: the engine's budget ends
+ * after one chunk with EIP still at the instruction and ECX/EDI telling
+ * the work left, and an interrupt then returns to the REP. */
+START_TEST(rep_is_interruptible)
+{
+    fix_real();
+    fix_seg(S_ES, 0x3000, 0x30000, 0xffff, DESC_P | DESC_S | DESC_W | DESC_A);
+    uint8_t ivt[4] = { 0x00, 0x20, 0, 0 };      /* vector 0x20 -> 0000:2000 */
+    fix_poke(0x20 * 4, ivt, 4);
+    fix_poke(0x2000, "\xf4", 1);                /* handler: hlt */
+    FIX_CODE_BYTES(0xf3, 0x66, 0xab,            /* rep stosd */
+                   0xf4);
+    fix_cpu->gpr[R_ECX] = 10000;
+    fix_cpu->gpr[R_EDI] = 0;
+    fix_cpu->gpr[R_EAX] = 0x11223344;
+    fix_cpu->eflags |= F_IF;
+    bt_eng->run(fix_m, 1);
+    ck_assert_uint_eq(fix_cpu->eip, FIX_CODE);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 10000 - 4096);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDI], 4 * 4096);
+    ck_assert_uint_eq(fix_peek(0x30000 + 4 * 4095, 4), 0x11223344);
+    ck_assert_uint_eq(fix_peek(0x30000 + 4 * 4096, 4), 0);
+    fix_m->intr_line = true;
+    fix_m->intr_ack = ack_0x20;
+    ack_count = 0;
+    bt_eng->run(fix_m, 10);
+    ck_assert_int_eq(ack_count, 1);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_peek(0xfff0 - 6, 2), FIX_CODE); /* returns to the REP */
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 10000 - 4096);
+}
+END_TEST
+
+/* Absolute addresses above 2 GiB (a kernel's globals), in MOV's moffs
+ * form (A0-A3) too, run translated. */
+START_TEST(high_absolute_addresses)
+{
+    map_with_hole_at_0x200000();
+    uint32_t pde = 0x51000 | 0x7;
+    fix_poke(0x50000 + 4 * 0x300, &pde, 4); /* 0xC0000000 -> physical 0 */
+    FIX_CODE_BYTES(0xa1, 0x00, 0x00, 0x02, 0xc0,       /* mov eax, [0xC0020000] */
+                   0x03, 0x05, 0x04, 0x00, 0x02, 0xc0, /* add eax, [0xC0020004] */
+                   0xa3, 0x08, 0x00, 0x02, 0xc0,       /* mov [0xC0020008], eax */
+                   0xa2, 0x0c, 0x00, 0x02, 0xc0,       /* mov [0xC002000C], al */
+                   0xf4);
+    uint32_t v[2] = { 0x11111111, 0x22222222 };
+    fix_poke(FIX_DATA, v, sizeof(v));
+    bt_run_to_hlt(bt_eng, 100); /* fills the TLB */
+    uint64_t fb0 = stats.insns_fallback;
+    fix_cpu->eip = FIX_CODE;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 8, 4), 0x33333333);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 12, 1), 0x33);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 1); /* the HLT */
+}
+END_TEST
+
+/* The #DE was raised at eip with EAX ECX EDX EBX as given. */
+static void assert_div_fault(uint32_t eip, uint32_t eax, uint32_t ecx, uint32_t edx, uint32_t ebx)
+{
+    ck_assert_uint_eq(fix_cpu->insn_eip, eip);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], eax);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], ecx);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDX], edx);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], ebx);
+}
+
+/* DIV runs translated behind its #DE check; a division by zero or with a
+ * quotient too large is raised at the DIV with the registers as before
+ * it (without the check the host itself would fault). */
+START_TEST(div_faults_precisely)
+{
+    FIX_CODE_BYTES(0xf7, 0xf3,                  /* div ebx */
+                   0x43,                        /* inc ebx */
+                   0xf6, 0xf7,                  /* div bh (AH >= BH = 0: #DE) */
+                   0x41,                        /* inc ecx (not reached) */
+                   0xf4);
+    fix_cpu->gpr[R_EAX] = 100;
+    fix_cpu->gpr[R_EDX] = 0;
+    fix_cpu->gpr[R_EBX] = 7;
+    fix_cpu->gpr[R_ECX] = 0;
+    fix_cpu->idtr.limit = 0; /* the #DE escalates: look at its state */
+    uint64_t bt0 = stats.insns_bt;
+    bt_eng->run(fix_m, 100);
+    assert_div_fault(FIX_CODE + 3, 14, 0, 2, 8);
+    ck_assert_uint_eq(stats.insns_bt - bt0, 2);
+}
+END_TEST
+
+/* DIV with a memory divisor: the check follows the inline lookup. */
+START_TEST(div_memory_divisor)
+{
+    FIX_CODE_BYTES(0x43,                        /* inc ebx */
+                   0xf7, 0x36,                  /* div dword [esi] */
+                   0x41,                        /* inc ecx */
+                   0xf4);
+    uint32_t d = 10;
+    fix_poke(FIX_DATA, &d, 4);
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    fix_cpu->gpr[R_EAX] = 1234;
+    fix_cpu->gpr[R_EDX] = 0;
+    bt_run_to_hlt(bt_eng, 100); /* fills the TLB */
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 123);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDX], 4);
+
+    uint64_t bt0 = stats.insns_bt;
+    d = 0;
+    fix_poke(FIX_DATA, &d, 4);
+    fix_cpu->idtr.limit = 0; /* the #DE escalates: look at its state */
+    fix_cpu->eip = FIX_CODE;
+    fix_cpu->halted = false;
+    bt_eng->run(fix_m, 100);
+    assert_div_fault(FIX_CODE + 1, 123, 1, 4, 2);
+    ck_assert_uint_eq(stats.insns_bt - bt0, 1); /* the INC before it */
+}
+END_TEST
+
+/* The inline table maps EIPs, not linear addresses: with a CS base of
+ * 0x1000, RET still finds its target's block. */
+START_TEST(indirect_branch_with_cs_base)
+{
+    uint64_t hits0 = stats.bt_ibl_hits;
+    fix_seg(S_CS, 0x08, FIX_CODE, 0xffffffffu, DESC_P | DESC_S | DESC_CODE | DESC_R | DESC_A | DESC_DB | DESC_G);
+    FIX_CODE_BYTES(0xb9, 5, 0, 0, 0,                    /* mov ecx, 5 */
+                   0xe8, 0x04, 0, 0, 0,                 /* L: call f */
+                   0x49,                                /* dec ecx */
+                   0x75, 0xf8,                          /* jnz L */
+                   0xf4,                                /* hlt */
+                   0x40, 0xc3);                         /* f: inc eax; ret */
+    fix_cpu->eip = 0;
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5);
+    ck_assert_uint_eq(fix_cpu->eip, 0x0e);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 4, 4), 0x0a); /* the return EIP */
+    ck_assert_uint_ge(stats.bt_ibl_hits - hits0, 3);
+}
+END_TEST
+
+/* [ESP + disp] operands between ESP writes take one lookup for all (a
+ * stack run); a run that crosses a page leaves for the interpreter and
+ * still computes the same. */
+START_TEST(stack_run_operands)
+{
+    static const uint32_t esps[] = { FIX_STACK, FIX_STACK + 0x10 - 0x4 }; /* the second straddles 0x30000 */
+    for (int k = 0; k < 2; k++)
+        for (int run = 0; run < 2; run++) {
+            FIX_CODE_BYTES(0x83, 0xec, 0x10,              /* sub esp, 16 */
+                           0x89, 0x04, 0x24,              /* mov [esp], eax */
+                           0x89, 0x5c, 0x24, 0x04,        /* mov [esp+4], ebx */
+                           0x8b, 0x0c, 0x24,              /* mov ecx, [esp] */
+                           0x03, 0x4c, 0x24, 0x04,        /* add ecx, [esp+4] */
+                           0x89, 0x4c, 0x24, 0x08,        /* mov [esp+8], ecx */
+                           0x83, 0xc4, 0x10,              /* add esp, 16 */
+                           0xf4);
+            fix_cpu->gpr[R_ESP] = esps[k];
+            fix_cpu->gpr[R_EAX] = 0x1000 + (uint32_t)run;
+            fix_cpu->gpr[R_EBX] = 0x20;
+            bt_run_to_hlt(bt_eng, 100);
+            ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 0x1020 + (uint32_t)run);
+            ck_assert_uint_eq(fix_cpu->gpr[R_ESP], esps[k]);
+            ck_assert_uint_eq(fix_peek(esps[k] - 16, 4), 0x1000 + (uint32_t)run);
+            ck_assert_uint_eq(fix_peek(esps[k] - 12, 4), 0x20);
+            ck_assert_uint_eq(fix_peek(esps[k] - 8, 4), 0x1020 + (uint32_t)run);
+        }
+}
+END_TEST
+
+/* A run follows ESP through PUSH, POP, ADD/SUB ESP, imm and LEA: offsets
+ * stay exact, also when the pushes cross into the page below. */
+START_TEST(stack_run_follows_pushes)
+{
+    static const uint32_t esps[] = { FIX_STACK + 0x100, FIX_STACK + 8 };
+    for (int k = 0; k < 2; k++)
+        for (int run = 0; run < 2; run++) {
+            FIX_CODE_BYTES(0x50,                          /* push eax */
+                           0x53,                          /* push ebx */
+                           0x83, 0xec, 0x08,              /* sub esp, 8 */
+                           0x89, 0x4c, 0x24, 0x04,        /* mov [esp+4], ecx */
+                           0x8b, 0x54, 0x24, 0x0c,        /* mov edx, [esp+12] (eax) */
+                           0x8d, 0x64, 0x24, 0x04,        /* lea esp, [esp+4] */
+                           0x8b, 0x3c, 0x24,              /* mov edi, [esp] (ecx) */
+                           0x83, 0xc4, 0x04,              /* add esp, 4 */
+                           0x5e,                          /* pop esi (ebx) */
+                           0x5d,                          /* pop ebp (eax) */
+                           0xf4);
+            fix_cpu->gpr[R_ESP] = esps[k];
+            fix_cpu->gpr[R_EAX] = 0xa0 + (uint32_t)run;
+            fix_cpu->gpr[R_EBX] = 0xb0;
+            fix_cpu->gpr[R_ECX] = 0xc0;
+            bt_run_to_hlt(bt_eng, 100);
+            ck_assert_uint_eq(fix_cpu->gpr[R_EDX], 0xa0 + (uint32_t)run);
+            ck_assert_uint_eq(fix_cpu->gpr[R_EDI], 0xc0);
+            ck_assert_uint_eq(fix_cpu->gpr[R_ESI], 0xb0);
+            ck_assert_uint_eq(fix_cpu->gpr[R_EBP], 0xa0 + (uint32_t)run);
+            ck_assert_uint_eq(fix_cpu->gpr[R_ESP], esps[k]);
+            ck_assert_uint_eq(fix_peek(esps[k] - 12, 4), 0xc0);
+        }
 }
 END_TEST
 
@@ -292,6 +807,23 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, memory_operands_inline);
     tcase_add_test(tc, page_fault_is_precise);
     tcase_add_test(tc, call_and_return);
+    tcase_add_test(tc, bit_test_memory_operand);
+    tcase_add_test(tc, direction_flag_is_virtual);
+    tcase_add_test(tc, refusals_are_counted_by_mnemonic);
+    tcase_add_test(tc, leave_and_high_bytes);
+    tcase_add_test(tc, string_loop_faults_in_the_middle);
+    tcase_add_test(tc, rep_is_interruptible);
+    tcase_add_test(tc, div_faults_precisely);
+    tcase_add_test(tc, high_absolute_addresses);
+    tcase_add_test(tc, div_memory_divisor);
+    tcase_add_test(tc, smc_rewrites_chained_block);
+    tcase_add_test(tc, store_into_running_block);
+    tcase_add_test(tc, write_through_alias);
+    tcase_add_test(tc, interrupt_reaches_chained_loop);
+    tcase_add_test(tc, indirect_branches_inline);
+    tcase_add_test(tc, indirect_branch_with_cs_base);
+    tcase_add_test(tc, stack_run_operands);
+    tcase_add_test(tc, stack_run_follows_pushes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -47,6 +47,21 @@ START_TEST(ordinary_output_does_not_stop)
 }
 END_TEST
 
+START_TEST(early_panic_stops_after_its_register_dump)
+{
+    timers__set_manual(&m.timers, 1000);
+    feed("[    0.000000] Hypervisor detected: KVM\r\n");
+    feed("PANIC: early exception 0x00 IP 60:c405ec1e error 0 cr2 0x0\r\n");
+    feed("[    0.000000] EIP: pvclock_tsc_khz+0x1e/0x60\r\n");
+    timers__advance(&m.timers, CONSOLE_WATCH_EARLY_GRACE_NS - 1);
+    ck_assert_int_eq(m.stop, STOP_NONE); /* the registers are still being printed */
+    feed("PANIC: early exception 0x0e IP 60:c0000000 error 0 cr2 0x0\n"); /* not a new grace */
+    timers__advance(&m.timers, 1);
+    ck_assert_int_eq(m.stop, STOP_GUEST_PANIC);
+    ck_assert_str_eq(m.stop_message, "early exception 0x00 IP 60:c405ec1e error 0 cr2 0x0");
+}
+END_TEST
+
 START_TEST(an_earlier_stop_wins)
 {
     machine__stop(&m, STOP_SHUTDOWN, 0);
@@ -64,6 +79,7 @@ static Suite *console_watch_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, panic_stops_after_the_end_line);
     tcase_add_test(tc, ordinary_output_does_not_stop);
+    tcase_add_test(tc, early_panic_stops_after_its_register_dump);
     tcase_add_test(tc, an_earlier_stop_wins);
     suite_add_tcase(s, tc);
     return s;

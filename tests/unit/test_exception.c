@@ -721,6 +721,50 @@ START_TEST(inner_stack_faults)
 }
 END_TEST
 
+/* The ring-0 SS:ESP must lie within the TSS limit: bytes 4-9 of a 32-bit
+ * TSS (SDM vol. 2, CALL and INT n: TSSstackAddress + 5), bytes 2-5 of a
+ * 16-bit one (+ 3). One byte less is #TS(TSS selector), for INT n and for
+ * CALL through a call gate alike. */
+START_TEST(inner_stack_tss_limit)
+{
+    static const uint8_t int80[] = { 0xcd, 0x80 };
+    static const uint8_t call_gate[] = { 0x9a, 0, 0, 0, 0, 0x53, 0 }; /* call 0x53:0 */
+    static const struct { uint16_t sel; uint32_t base, limit; } tss[] = {
+        { SEL_TSS_A, TSS_A, 9 }, { SEL_TSS_C, TSS_C, 5 },
+    };
+    for (int t = 0; t < 2; t++)
+        for (int call = 0; call <= 1; call++)
+            for (uint32_t short_by = 0; short_by <= 1; short_by++) {
+                sys_setup();
+                idt_set(0x80, SEL_CODE0, HANDLER, 0xe, 3);
+                fix_cpu->gdtr.limit = 0x57; /* GDT[10]: a call gate of DPL 3 to HANDLER */
+                poke32(GDT + 80, (HANDLER & 0xffff) | (SEL_CODE0 << 16));
+                poke32(GDT + 84, (HANDLER & 0xffff0000u) | 0x8000 | (3 << 13) | (0xc << 8));
+                poke16(TSS_C + 2, 0x8000);
+                poke16(TSS_C + 4, SEL_DATA0);
+                desc__to_cache(&fix_cpu->seg[S_TR], tss[t].sel, fix_peek(GDT + tss[t].sel, 4),
+                               fix_peek(GDT + tss[t].sel + 4, 4));
+                fix_cpu->seg[S_TR].limit = tss[t].limit - short_by;
+                to_ring3();
+                if (call)
+                    fix_code(call_gate, sizeof call_gate);
+                else
+                    fix_code(int80, sizeof int80);
+                if (short_by) {
+                    ck_assert_int_eq(fix_step(), EXC_TS);
+                    ck_assert_uint_eq(fix_cpu->exc.error, tss[t].sel);
+                    ck_assert_int_eq(fix_cpu->cpl, 3);
+                } else {
+                    ck_assert_int_eq(fix_step(), -1);
+                    ck_assert_int_eq(fix_cpu->cpl, 0);
+                    ck_assert_uint_eq(fix_cpu->eip, HANDLER);
+                    ck_assert_uint_eq(fix_cpu->seg[S_SS].sel, SEL_DATA0);
+                }
+                fix_teardown();
+            }
+}
+END_TEST
+
 /* A 16-bit interrupt gate pushes words. */
 START_TEST(gate16_frame)
 {
@@ -825,6 +869,7 @@ static Suite *exception_suite(void)
     tcase_add_test(tc, int1_and_into);
     tcase_add_test(tc, external_interrupt_ext_bit);
     tcase_add_test(tc, inner_stack_faults);
+    tcase_add_test(tc, inner_stack_tss_limit);
     tcase_add_test(tc, gate16_frame);
     tcase_add_test(tc, debug_trap);
     tcase_add_test(tc, task_switch_t_bit);

@@ -40,6 +40,12 @@ static void goto_tick(uint64_t t)
 
 static void step(uint64_t n) { goto_tick(tick + n); }
 
+/* The tick guest time ns falls in. */
+static uint64_t ns_to_tick(uint64_t ns)
+{
+    return (uint64_t)((unsigned __int128)ns * PIT_HZ / 1000000000u);
+}
+
 static void setup(void)
 {
     m = calloc(1, sizeof(*m));
@@ -85,6 +91,15 @@ static unsigned latched(int ch)
 {
     out(0x43, (uint8_t)(ch << 6));
     return read16((uint16_t)(0x40 + ch));
+}
+
+/* The CPU looks at the clock, then 1 µs of host time passes and due
+ * timers fire: a hold that has ended lets the edge come. */
+static void host_moves_on(void)
+{
+    timers__now(&m->timers);
+    m->timers.manual_now += 1000;
+    timers__run(&m->timers);
 }
 
 static bool out2(void) { return in(0x61) & 0x20; }
@@ -191,10 +206,113 @@ START_TEST(interrupts_off_briefly_hold_the_edge)
     ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t0 + 2000) - 1);
     ck_assert_uint_eq(latched(0), 1); /* not wrapped yet */
     m->cpu.icount += 4096; /* a long interrupts-off stretch: the edge comes */
-    timers__now(&m->timers);
-    m->timers.manual_now += 1000;
-    timers__run(&m->timers);
+    host_moves_on();
     ck_assert_int_eq(irq_rises, 2);
+}
+END_TEST
+
+START_TEST(one_shot_expiry_waits_for_a_short_interrupts_off_read)
+{
+    /* Linux's tick with high-resolution timers is a mode 4 one-shot aimed
+     * at the next jiffy, and its clocksource watchdog reads the count
+     * with interrupts off. An expiry inside that read would wrap the
+     * count past zero with jiffies not yet moved. */
+    timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->cpu.eflags = F_IF;
+    program(0, 4, 4773);
+    uint64_t t0 = tick + 1; /* loaded: zero at t0 + 4773, OUT rises a tick later */
+    goto_tick(t0 + 4700);
+    m->cpu.eflags = 0;
+    unsigned first = latched(0);
+    ck_assert_uint_eq(first, 73);
+    m->timers.manual_now = tick_ns(t0 + 4800); /* the host runs past the expiry */
+    timers__run(&m->timers);
+    ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t0 + 4774) - 1);
+    ck_assert_uint_eq(latched(0), 0); /* not wrapped */
+    ck_assert_int_eq(irq_rises, 0);
+    /* Reads of the counter do not stretch the hold: it ends after
+     * IRQ_OFF_HOLD_INSNS (4096) instructions with interrupts off. */
+    for (int i = 0; i < 40; i++) {
+        m->cpu.icount += 100;
+        ck_assert_uint_eq(latched(0), 0);
+    }
+    m->cpu.icount += 100;
+    host_moves_on();
+    ck_assert_int_eq(irq_rises, 1);
+    ck_assert_uint_gt(latched(0), 65000); /* then on through zero, as mode 4 counts */
+}
+END_TEST
+
+START_TEST(one_shot_expiry_comes_once_interrupts_are_on)
+{
+    timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->cpu.eflags = 0;
+    program(0, 4, 1000);
+    uint64_t t0 = tick + 1;
+    m->timers.manual_now = tick_ns(t0 + 1100);
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 0);
+    m->cpu.eflags = F_IF;
+    host_moves_on();
+    ck_assert_int_eq(irq_rises, 1);
+    /* A new count starts a new one-shot, held in its turn. */
+    m->cpu.eflags = 0;
+    out(0x40, 0xe8);
+    out(0x40, 0x03);
+    uint64_t t1 = ns_to_tick(timers__now(&m->timers)) + 1;
+    m->timers.manual_now += 2000000;
+    timers__run(&m->timers);
+    ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t1 + 1001) - 1);
+    ck_assert_int_eq(irq_rises, 1);
+}
+END_TEST
+
+START_TEST(edge_armed_mid_slice_waits_for_the_slice_end)
+{
+    /* A count written during an engine slice can aim OUT before the
+     * slice ends, and the timer fires only then: the counter must not
+     * show an edge whose interrupt the CPU could not have taken. */
+    timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->timers.ns_per_kinsn = 1024; /* 1 ns per instruction */
+    m->cpu.eflags = F_IF;
+    ck_assert_uint_eq(timers__slice_begin(&m->timers, &m->cpu.icount, 16384), 16384);
+    uint64_t t0 = ns_to_tick(timers__now(&m->timers)) + 1;
+    program(0, 4, 5); /* zero 5 ticks (4.2 µs) after t0, OUT rises a tick later */
+    m->cpu.icount += 10000;
+    m->timers.manual_now += 10000;
+    ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t0 + 6) - 1);
+    ck_assert_uint_eq(latched(0), 0);
+    ck_assert_int_eq(irq_rises, 0);
+    timers__slice_end(&m->timers);
+    host_moves_on();
+    ck_assert_int_eq(irq_rises, 1);
+}
+END_TEST
+
+START_TEST(descheduled_host_does_not_push_time_past_an_edge)
+{
+    /* The host stops running bt86 for 150 ms in the middle of an
+     * interrupts-off read of the clocks: guest time would fall more than
+     * TIMERS_MAX_LAG behind and jump ahead, past the one-shot's expiry. */
+    timers__set_manual_host(&m->timers, m->timers.manual_now);
+    m->timers.ns_per_kinsn = 1024;
+    m->cpu.eflags = F_IF;
+    uint64_t t0 = ns_to_tick(timers__now(&m->timers)) + 1;
+    program(0, 4, 4773);
+    timers__slice_begin(&m->timers, &m->cpu.icount, 16384);
+    m->cpu.eflags = 0;
+    m->cpu.icount += 100;
+    m->timers.manual_now += 150000000;
+    ck_assert_uint_eq(timers__now(&m->timers), tick_ns(t0 + 4774) - 1);
+    ck_assert_uint_eq(latched(0), 0);
+    timers__slice_end(&m->timers);
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 0); /* still held: interrupts are off */
+    m->cpu.eflags = F_IF;
+    timers__run(&m->timers);
+    ck_assert_int_eq(irq_rises, 1);
+    /* Then TIMERS_MAX_LAG behind the host at once. */
+    ck_assert_uint_eq(timers__now(&m->timers), m->timers.manual_now - TIMERS_MAX_LAG);
 }
 END_TEST
 
@@ -538,6 +656,10 @@ static Suite *suite(void)
     tcase_add_test(tc, backlog_capped_at_one_second);
     tcase_add_test(tc, untaken_tick_holds_guest_time);
     tcase_add_test(tc, interrupts_off_briefly_hold_the_edge);
+    tcase_add_test(tc, one_shot_expiry_waits_for_a_short_interrupts_off_read);
+    tcase_add_test(tc, one_shot_expiry_comes_once_interrupts_are_on);
+    tcase_add_test(tc, edge_armed_mid_slice_waits_for_the_slice_end);
+    tcase_add_test(tc, descheduled_host_does_not_push_time_past_an_edge);
     tcase_add_test(tc, mode3_square_wave_even);
     tcase_add_test(tc, mode3_square_wave_odd);
     tcase_add_test(tc, mode3_gate_low_holds_out_high);

@@ -114,7 +114,11 @@ START_TEST(host_clock_is_monotonic_ns)
 END_TEST
 
 static bool hold_flag;
-static bool hold_still(void *opaque) { return *(bool *)opaque; }
+/* A hold for as long as the flag says, within TIMERS_MAX_LAG. */
+static bool hold_still(void *opaque, bool overdue) { return *(bool *)opaque && !overdue; }
+/* A hold that ends within a bounded number of instructions: it may keep
+ * guest time further behind. */
+static bool hold_bounded(void *opaque, bool overdue) { return *(bool *)opaque; }
 
 START_TEST(hold_stops_time_then_catches_up)
 {
@@ -150,6 +154,19 @@ START_TEST(hold_lags_at_most_max_lag)
     ck_assert_uint_eq(timers__now(&q), 12000); /* host speed, MAX_LAG behind */
     timers__hold(&q, TIMER_NEVER, NULL, NULL);
     ck_assert_uint_eq(timers__now(&q), 12000);
+    q.manual_now += 2000;
+    ck_assert_uint_eq(timers__now(&q), 12000 + 3000);
+}
+END_TEST
+
+START_TEST(bounded_hold_outlasts_max_lag)
+{
+    timers__hold(&q, 5000, hold_bounded, &hold_flag);
+    hold_flag = true;
+    q.manual_now = 5000 + TIMERS_MAX_LAG + 7000;
+    ck_assert_uint_eq(timers__now(&q), 4999); /* not pushed past the edge */
+    hold_flag = false;
+    ck_assert_uint_eq(timers__now(&q), 12000); /* then MAX_LAG behind at once */
     q.manual_now += 2000;
     ck_assert_uint_eq(timers__now(&q), 12000 + 3000);
 }
@@ -282,6 +299,7 @@ static Suite *suite(void)
     tcase_add_test(tc, host_clock_is_monotonic_ns);
     tcase_add_test(tc, hold_stops_time_then_catches_up);
     tcase_add_test(tc, hold_lags_at_most_max_lag);
+    tcase_add_test(tc, bounded_hold_outlasts_max_lag);
     tcase_add_test(tc, hold_not_reached_changes_nothing);
     tcase_add_test(tc, slice_time_follows_instructions);
     suite_add_tcase(s, tc);

@@ -1,4 +1,4 @@
-; report.asm - COM1 output, the numbered check lines, and the exit through
+; report.asm - COM1 output (serial.inc), the numbered check lines, and the exit through
 ; isa-debug-exit (port 0xf4: the emulator exits with status (value<<1)|1).
 bits 32
 %include "defs.inc"
@@ -6,110 +6,10 @@ bits 32
 global serial_init, putc, puts, puthex, putdec, put_nl
 global check_eq, check_note, exit_guest
 
-COM1 equ 0x3F8
 DEBUG_EXIT equ 0xF4
 
 section .text
-; 16550A: 115200 8N1, FIFOs on (the divisor does not matter to emulators).
-serial_init:
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al                        ; no interrupts
-	mov dx, COM1 + 3
-	mov al, 0x80
-	out dx, al                        ; DLAB
-	mov dx, COM1
-	mov al, 1
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 0x03
-	out dx, al                        ; 8N1, DLAB off
-	mov dx, COM1 + 2
-	mov al, 0x07
-	out dx, al
-	mov al, 10                        ; start on a fresh line after firmware output
-	call putc
-	ret
-
-; putc: writes AL once the transmitter holding register is empty.
-putc:
-	push edx
-	push eax
-	mov dx, COM1 + 5
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	pop eax
-	mov dx, COM1
-	out dx, al
-	pop edx
-	ret
-
-; puts: writes the NUL-terminated string at ESI.
-puts:
-	push eax
-	push esi
-.next:
-	lodsb
-	test al, al
-	jz .done
-	call putc
-	jmp .next
-.done:
-	pop esi
-	pop eax
-	ret
-
-put_nl:
-	push eax
-	mov al, 10
-	call putc
-	pop eax
-	ret
-
-; puthex: writes EAX as 0x followed by 8 hex digits.
-puthex:
-	pushad
-	mov edx, eax
-	mov al, '0'
-	call putc
-	mov al, 'x'
-	call putc
-	mov ecx, 8
-.digit:
-	rol edx, 4
-	mov eax, edx
-	and eax, 15
-	mov al, [hexdigits + eax]
-	call putc
-	loop .digit
-	popad
-	ret
-
-; putdec: writes EAX in decimal.
-putdec:
-	pushad
-	mov ecx, 10
-	xor ebx, ebx
-.div:
-	xor edx, edx
-	div ecx
-	push edx
-	inc ebx
-	test eax, eax
-	jnz .div
-.out:
-	pop eax
-	add al, '0'
-	call putc
-	dec ebx
-	jnz .out
-	popad
-	ret
+%include "serial.inc"
 
 ; check_eq(got, expected, description): prints "ok N - description" or
 ; "not ok N - description: got G expected E". Preserves registers and flags.
@@ -198,7 +98,6 @@ exit_guest:
 	jmp .halt
 
 section .rodata
-hexdigits: db "0123456789ABCDEF"
 msg_not: db "not ", 0
 msg_ok: db "ok ", 0
 msg_dash: db " - ", 0
