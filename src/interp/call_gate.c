@@ -8,8 +8,9 @@
 /* SDM vol. 2, CALL (MORE-PRIVILEGE) and INT n (INTER-PRIVILEGE-LEVEL-
  * INTERRUPT) read the new stack the same way: the limit must cover the
  * ESP and SS fields (TSSstackAddress + 5 for a 32-bit TSS, + 3 for a
- * 16-bit one), then SS must be a present, writable data segment with
- * RPL = DPL = the new CPL. */
+ * 16-bit one; older SDMs, e.g. 253666-024, gave INT n + 7 and + 4),
+ * then SS must be a present, writable data segment with RPL = DPL = the
+ * new CPL. */
 void sys__inner_stack(struct cpu *cpu, int dpl, bool ext, struct seg_cache *ss, uint32_t *ss_hi,
                       uint32_t *esp)
 {

@@ -15,8 +15,9 @@ enum {
     K_POP = 5,            /* POP r32 */
     K_CALL = 6,           /* CALL rel32: a push, then ends the block */
     K_RET = 7,            /* RET: a pop into EIP, ends the block */
-    K_KIND_MASK = 7,
-    K_FLAGS_MAYBE = 8,    /* may leave every flag unchanged (count 0) */
+    K_X87 = 8,            /* x87 on the host FPU, when fpu_emit.c takes the form */
+    K_KIND_MASK = 15,
+    K_FLAGS_MAYBE = 16,   /* may leave every flag unchanged (count 0) */
 };
 
 /* K_* of mnemonic m. */

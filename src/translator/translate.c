@@ -41,6 +41,7 @@
 #include "translator/block_log.h"
 #include "translator/emit.h"
 #include "translator/div_guard.h"
+#include "translator/fpu_emit.h"
 #include "translator/insn_table.h"
 #include "translator/string_ops.h"
 
@@ -527,6 +528,18 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
         case K_RET:
             ok = stack_insn(x, ops, k, next);
             break;
+        case K_X87: {
+            /* On the host FPU (fpu_emit.c); a memory operand through the
+             * inline lookup, its segment kept in x->target. */
+            ZydisDecodedOperand m = { 0 };
+            unsigned size = fpu_emit__form(&x->in, ops, &m);
+            ZydisEncoderOperand o = { .type = ZYDIS_OPERAND_TYPE_MEMORY,
+                                      .mem = { m.mem.base, m.mem.index, m.mem.scale, m.mem.disp.value, 4 } };
+            ok = size == 1 || (size > 1 && rewrite_mem(x, &m, &o, k));
+            x->acc.size = size;
+            x->target = (uint32_t)(m.mem.segment - ZYDIS_REGISTER_ES);
+            break;
+        }
         default:
             ok = false;
         }
@@ -543,7 +556,7 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
         xb->nbytes = off;
         eip = next & ip_mask;
         unsigned kind = x->kind & K_KIND_MASK;
-        if (kind != K_COPY && kind != K_PUSH && kind != K_POP)
+        if (kind != K_COPY && kind != K_PUSH && kind != K_POP && kind != K_X87)
             return;
     }
 }
@@ -588,6 +601,15 @@ static bool stack_run(const struct xblock *xb, unsigned i, struct stack_run *r)
     return hi - lo < 0x1000 && lo >= INT32_MIN && hi <= INT32_MAX;
 }
 
+/* Whether instruction i continues the run of x87 instructions before it
+ * (fpu_emit.c emits a run whole, its lookups first), which an operand at
+ * a constant offset from ESP does not (its stack-run lookup comes here). */
+static bool x87_continues(const struct xblock *xb, unsigned i)
+{
+    return i > 0 && (xb->x[i].kind & K_KIND_MASK) == K_X87 && (xb->x[i - 1].kind & K_KIND_MASK) == K_X87
+        && !xb->x[i].stack_acc;
+}
+
 /* Pass 3: host code. A run of accesses at constant offsets from ESP
  * (compiled code's pushes, pops, locals and spills) takes one lookup for
  * all: emit__stack_base. */
@@ -602,6 +624,7 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         if (!(xb->k->mode & BLOCK_MODE_CODE32))
             next &= 0xffff;
         struct stack_run r;
+        bool x87_cont = x87_continues(xb, i);
         if (x->stack_acc && run == RUN_NONE) {
             run = stack_run(xb, i, &r) ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;
@@ -610,7 +633,7 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         }
         if (x->stack_acc && run == RUN_BASE) {
             emit__stack_access(e, (int32_t)(delta + x->stack_off));
-        } else if (x->mem) {
+        } else if (x->mem && !x87_cont) {
             x->acc.eip = x->eip;
             x->acc.count = i;
             emit__bytes(e, x->lea, x->lea_len);
@@ -618,6 +641,16 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         }
         if (x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
             div_guard__emit(e, &x->in, x->mem, x->eip, i); /* #DE goes to the interpreter */
+        if ((x->kind & K_KIND_MASK) == K_X87 && !x87_cont) {
+            struct fpu_insn fi[BLOCK_MAX_INSNS];
+            unsigned n = 0;
+            do {
+                const struct xinsn *y = &xb->x[i + n];
+                fi[n] = (struct fpu_insn){ &y->in, y->eip, i + n, y->mem ? y->lea : NULL, y->lea_len, (int)y->target,
+                                           y->acc };
+            } while (i + ++n < xb->n && x87_continues(xb, i + n));
+            fpu_emit__run(e, fi, n);
+        }
         emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
         if (x->esp_change == ESP_UNKNOWN)

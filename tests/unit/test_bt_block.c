@@ -791,6 +791,122 @@ START_TEST(cache_fills_and_flushes)
 }
 END_TEST
 
+/* The FNINIT state: every exception masked, the stack empty. */
+static void x87_init(void)
+{
+    fix_cpu->fpu.fcw = 0x037f;
+    fix_cpu->fpu.fsw = 0;
+    fix_cpu->fpu.ftw = 0xffff;
+}
+
+/* x87 instructions run translated on the host FPU, in runs (a memory form
+ * starts one), with the interpreter's results, FIP, FOP and FDP. */
+START_TEST(x87_runs_translated)
+{
+    static const uint8_t code[] = { 0xd9, 0xe8,               /* fld1 */
+                                    0xd9, 0xeb,               /* fldpi */
+                                    0xde, 0xc1,               /* faddp st1, st0 */
+                                    0xd9, 0x1e,               /* fstp dword [esi] */
+                                    0xdd, 0x46, 0x08,         /* fld qword [esi+8] */
+                                    0xd8, 0xc0,               /* fadd st0, st0 */
+                                    0xdd, 0x5e, 0x10,         /* fstp qword [esi+16] */
+                                    0xf4 };
+    const double in = 1.25;
+    struct fpu_state want;
+    uint8_t want_mem[24], got_mem[24];
+    fix_code(code, sizeof(code));
+    fix_poke(FIX_DATA + 8, &in, 8);
+    fix_cpu->gpr[R_ESI] = FIX_DATA;
+    x87_init();
+    for (int i = 0; i < 7; i++)
+        ck_assert_int_eq(fix_step(), -1); /* the interpreter, for reference */
+    want = fix_cpu->fpu;
+    memcpy(want_mem, fix_m->ram.host + FIX_DATA, sizeof(want_mem));
+
+    for (int pass = 0; pass < 2; pass++) { /* the first fills the TLB */
+        uint64_t bt0 = stats.insns_bt;
+        memset(fix_m->ram.host + FIX_DATA, 0, 8);
+        memset(fix_m->ram.host + FIX_DATA + 16, 0, 8);
+        fix_cpu->eip = FIX_CODE;
+        x87_init();
+        fix_cpu->fpu.fip = fix_cpu->fpu.fdp = 0;
+        fix_cpu->fpu.fop = 0;
+        bt_run_to_hlt(bt_eng, 100);
+        if (pass == 1)
+            ck_assert_uint_eq(stats.insns_bt - bt0, 7);
+    }
+    memcpy(got_mem, fix_m->ram.host + FIX_DATA, sizeof(got_mem));
+    ck_assert_mem_eq(got_mem, want_mem, sizeof(want_mem));
+    ck_assert_mem_eq(&fix_cpu->fpu, &want, offsetof(struct fpu_state, mxcsr));
+    ck_assert_uint_eq(fix_cpu->fpu.fip, FIX_CODE + 13);
+    ck_assert_uint_eq(fix_cpu->fpu.fop, 0x55e);
+    ck_assert_uint_eq(fix_cpu->fpu.fdp, FIX_DATA + 16);
+    ck_assert_uint_eq(fix_cpu->fpu.fsw & 0x3800, 0); /* the stack empty again */
+    float f;
+    memcpy(&f, got_mem, 4);
+    ck_assert(f > 4.14159f && f < 4.1416f);
+}
+END_TEST
+
+/* inc eax; then an x87 instruction that must not run natively: the block
+ * leaves before it with the INC done and the FPU untouched, and the
+ * interpreter raises the exception (escalating: no IDT). */
+static void assert_x87_refused(void)
+{
+    static const uint8_t code[] = { 0x40, 0xd9, 0xe8, 0xf4 }; /* inc eax; fld1; hlt */
+    struct fpu_state before = fix_cpu->fpu;
+    fix_code(code, sizeof(code));
+    fix_cpu->gpr[R_EAX] = 0;
+    fix_cpu->idtr.limit = 0;
+    uint64_t bt0 = stats.insns_bt;
+    bt_eng->run(fix_m, 100);
+    ck_assert_uint_eq(fix_cpu->insn_eip, FIX_CODE + 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(stats.insns_bt - bt0, 1);
+    ck_assert_mem_eq(&fix_cpu->fpu, &before, sizeof(before));
+}
+
+/* CR0.TS: #NM at the x87 instruction (SDM vol. 3, table 2-2). */
+START_TEST(x87_device_not_available)
+{
+    x87_init();
+    fix_cpu->cr0 |= CR0_TS;
+    assert_x87_refused();
+}
+END_TEST
+
+/* An unmasked exception pending with CR0.NE: #MF at the next waiting x87
+ * instruction (SDM vol. 1, 8.6). */
+START_TEST(x87_pending_exception)
+{
+    x87_init();
+    fix_cpu->cr0 |= CR0_NE;
+    fix_cpu->fpu.fcw = 0x037e;       /* IM clear */
+    fix_cpu->fpu.fsw = 0x8081;       /* IE, ES, B */
+    assert_x87_refused();
+}
+END_TEST
+
+/* With an exception unmasked the run is the interpreter's, one
+ * instruction at a time: FDIVP's zero divide stays pending and the next
+ * FLD1 raises #MF. */
+START_TEST(x87_unmasked_exception_in_run)
+{
+    static const uint8_t code[] = { 0xd9, 0xe8, 0xd9, 0xee,   /* fld1; fldz */
+                                    0xde, 0xf9,               /* fdivp st1, st0 */
+                                    0xd9, 0xe8, 0xf4 };       /* fld1; hlt */
+    x87_init();
+    fix_cpu->fpu.fcw = 0x037b;       /* ZM clear */
+    fix_cpu->cr0 |= CR0_NE;
+    fix_cpu->idtr.limit = 0;
+    fix_code(code, sizeof(code));
+    bt_eng->run(fix_m, 100);
+    ck_assert_uint_eq(fix_cpu->insn_eip, FIX_CODE + 6);
+    ck_assert_uint_eq(fix_cpu->fpu.fsw & 0x8084, 0x8084); /* ZE, ES, B */
+    ck_assert_uint_eq(fix_cpu->fpu.fip, FIX_CODE + 4);
+}
+END_TEST
+
 static Suite *bt_block_suite(void)
 {
     Suite *s = suite_create("bt_block");
@@ -824,6 +940,10 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, indirect_branch_with_cs_base);
     tcase_add_test(tc, stack_run_operands);
     tcase_add_test(tc, stack_run_follows_pushes);
+    tcase_add_test(tc, x87_runs_translated);
+    tcase_add_test(tc, x87_device_not_available);
+    tcase_add_test(tc, x87_pending_exception);
+    tcase_add_test(tc, x87_unmasked_exception_in_run);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -311,18 +311,74 @@ static void gen_div_insn(struct gen *g, unsigned size)
 
 /* One random instruction. Operand sizes: 8 (AL..BH), 16 (66 prefix) and
  * 32 bits; every register, ESP included. */
+/* Whether x87 escape esc (0-7 for D8-DF) with ModRM m is reserved on
+ * the P6 (#UD, which the harness has no handler for): register forms
+ * (SDM vol. 2, tables A-8 to A-22, the 287 leftovers and the aliases
+ * every x87 since the 387 executes counted as valid), and the memory
+ * forms /1 of D9 DB DD DF (DB DD DF /1 are SSE3's FISTTP), DB /4 /6, DD /5. */
+static bool x87_reserved(unsigned esc, unsigned m)
+{
+    unsigned r = m & 0x3f;
+    if (m < 0xc0)
+        return (m >> 3 & 7) == 1 ? esc & 1 : (esc == 3 && (r >> 3 == 4 || r >> 3 == 6)) || (esc == 5 && r >> 3 == 5);
+    switch (esc) {
+    case 1: return (r >= 0x11 && r <= 0x17) || r == 0x22 || r == 0x23 || r == 0x26 || r == 0x27 || r == 0x2f;
+    case 2: return r >= 0x20 && r != 0x29;
+    case 3: case 7: return (r > 0x20 + 4 * (esc == 3) && r < 0x28) || r >= 0x38;
+    case 5: return r >= 0x30;
+    case 6: return r == 0x18 || (r >= 0x1a && r < 0x20);
+    default: return false;
+    }
+}
+
+/* One x87 instruction: a register form (run on the host FPU or, for
+ * control instructions, in the interpreter) or, when mem, a memory form
+ * in the data window, FLDCW/FLDENV/FRSTOR included (which may unmask
+ * exceptions, pend them, change TOP and the tags). */
+static void put_x87(struct gen *g, bool mem)
+{
+    unsigned esc, m;
+    do {
+        esc = rnd() % 8;
+        m = mem ? (rnd() % 8) << 3 : 0xc0 | rnd() % 64;
+    } while (x87_reserved(esc, m));
+    put(g, 0xd8 + esc);
+    if (mem)
+        put_mem(g, m >> 3);
+    else
+        put(g, m);
+}
+
+/* A run of x87 instructions (what the translator groups), sometimes with
+ * MMX ones (interpreted; they set TOP and the tags) or EMMS among them. */
+static void gen_x87_run(struct gen *g, bool mem)
+{
+    int n = 1 + rnd() % 6;
+    for (int i = 0; i < n; i++) {
+        unsigned pick = rnd() % 16;
+        if (pick == 0) { /* paddd, pxor, movq, pcmpgtb mm, mm; emms */
+            put(g, 0x0f);
+            put(g, (const uint8_t[]){ 0xfe, 0xef, 0x6f, 0x64, 0x77 }[rnd() % 5]);
+            if (g->b[g->n - 1] != 0x77)
+                put(g, modrm_reg(rnd(), rnd()));
+        } else {
+            put_x87(g, mem && pick < 6);
+        }
+    }
+}
+
 /* The kinds of gen_insn below with register operands only: all that 16-bit
  * code runs (its memory operands would use 16-bit addressing). */
 static bool register_only(unsigned r)
 {
-    return r != 11 && (r < 19 || r > 22) && r != 25 && r < 26;
+    return (r != 11 && (r < 19 || r > 22) && r != 25 && r < 26) || r == 29;
 }
 
 static void gen_insn(struct gen *g)
 {
     unsigned r, size = rnd() % 3; /* 0: 8-bit, 1: 66 prefix, 2: none */
     do
-        r = rnd() % 29;
+        r = rnd() % 31;
     while (code16 && !register_only(r));
     unsigned w = size != 0;
     if (size == 1 && r != 0 && r != 22 && r < 26)
@@ -333,6 +389,9 @@ static void gen_insn(struct gen *g)
         break;
     case 28:
         gen_div_insn(g, size);
+        break;
+    case 29: case 30:
+        gen_x87_run(g, r == 30);
         break;
     case 22:
         gen_stack_insn(g);
@@ -458,10 +517,77 @@ static void gen_block(struct gen *g)
     put(g, 0xf4);
 }
 
+/* The x87 state as bytes: R0..R7 (80 bits each), FCW FSW FTW FOP, FIP
+ * FDP, FCS FDS. */
+#define FPU_BYTES (8 * 10 + 4 * 2 + 2 * 4 + 2 * 2)
+
 struct state {
     uint32_t gpr[8], eip, eflags;
     uint8_t data[DATA_WINDOW];
+    uint8_t fpu[FPU_BYTES];
 };
+
+/* A random 80-bit value: mostly normal numbers of moderate magnitude, and
+ * zeros, infinities, NaNs (quiet and signalling), denormals, unnormals. */
+static void random_ext(struct fpreg *r)
+{
+    r->mant = (uint64_t)rnd() << 32 | rnd() | 1ull << 63;
+    r->sexp = (uint16_t)(0x3fff - 40 + rnd() % 80);
+    switch (rnd() % 12) {
+    case 0: r->mant = 0; r->sexp = 0; break;
+    case 1: r->mant = 1ull << 63; r->sexp = 0x7fff; break;
+    case 2: r->sexp = 0x7fff; break;
+    case 3: r->mant >>= 1 + rnd() % 63; r->sexp = 0; break;
+    case 4: r->mant &= ~(1ull << 63); break;
+    case 5: r->sexp = (uint16_t)(rnd() & 0x7fff); break;
+    default: break;
+    }
+    r->sexp |= (uint16_t)(rnd() & 0x8000);
+}
+
+/* A random x87 state: exceptions mostly masked (sometimes unmasked, or
+ * one pending), any TOP, mostly non-empty registers. CR0.NE stays clear:
+ * an instruction finding an unmasked exception pending proceeds (the
+ * harness has no #MF handler; test_bt_block tests #MF and #NM). */
+static void random_fpu(void)
+{
+    struct fpu_state f = { .fcw = 0x037f };
+    if (rnd() % 3 == 0)
+        f.fcw = (uint16_t)((f.fcw & ~0x0f00u) | (rnd() & 0x0f00));
+    if (rnd() % 10 == 0)
+        f.fcw &= (uint16_t)~(rnd() & 0x3f);
+    f.fsw = (uint16_t)((rnd() % 8) << 11 | (rnd() & 0x4700));
+    if (rnd() % 12 == 0) {
+        unsigned e = rnd() % 6;
+        f.fcw &= (uint16_t)~(1u << e);
+        f.fsw |= (uint16_t)(1u << e | 0x8080);
+    }
+    for (int i = 0; i < 8; i++) {
+        f.ftw |= (uint16_t)((rnd() % 5 == 0 ? 3 : rnd() % 3) << (2 * i));
+        random_ext(&f.st_phys[i]);
+    }
+    f.fop = (uint16_t)(rnd() & 0x7ff);
+    f.fip = rnd();
+    f.fdp = rnd();
+    f.fcs = (uint16_t)rnd();
+    f.fds = (uint16_t)rnd();
+    fix_cpu->fpu = f;
+}
+
+static void fpu_bytes(uint8_t *p, const struct fpu_state *f)
+{
+    for (int i = 0; i < 8; i++) {
+        memcpy(p + 10 * i, &f->st_phys[i].mant, 8);
+        memcpy(p + 10 * i + 8, &f->st_phys[i].sexp, 2);
+    }
+    p += 80;
+    const uint16_t w[] = { f->fcw, f->fsw, f->ftw, f->fop };
+    const uint32_t d[] = { f->fip, f->fdp };
+    const uint16_t sel[] = { f->fcs, f->fds };
+    memcpy(p, w, sizeof(w));
+    memcpy(p + sizeof(w), d, sizeof(d));
+    memcpy(p + sizeof(w) + sizeof(d), sel, sizeof(sel));
+}
 
 static void random_state(struct state *s)
 {
@@ -474,6 +600,27 @@ static void random_state(struct state *s)
         rnd();
         memcpy(s->data + i, &v, 8);
     }
+    random_fpu();
+    fpu_bytes(s->fpu, &fix_cpu->fpu);
+}
+
+/* The x87 state from its bytes (the inverse of fpu_bytes). */
+static void load_fpu(const uint8_t *p)
+{
+    struct fpu_state *f = &fix_cpu->fpu;
+    uint16_t w[4], sel[2];
+    uint32_t d[2];
+    for (int i = 0; i < 8; i++) {
+        memcpy(&f->st_phys[i].mant, p + 10 * i, 8);
+        memcpy(&f->st_phys[i].sexp, p + 10 * i + 8, 2);
+    }
+    p += 80;
+    memcpy(w, p, sizeof(w));
+    memcpy(d, p + sizeof(w), sizeof(d));
+    memcpy(sel, p + sizeof(w) + sizeof(d), sizeof(sel));
+    f->fcw = w[0], f->fsw = w[1], f->ftw = w[2], f->fop = w[3];
+    f->fip = d[0], f->fdp = d[1];
+    f->fcs = sel[0], f->fds = sel[1];
 }
 
 static void load_state(const struct state *s)
@@ -482,6 +629,7 @@ static void load_state(const struct state *s)
     fix_cpu->eip = s->eip;
     fix_cpu->eflags = s->eflags;
     fix_poke(FIX_DATA, s->data, DATA_WINDOW);
+    load_fpu(s->fpu);
 }
 
 static void save_state(struct state *s)
@@ -490,6 +638,7 @@ static void save_state(struct state *s)
     s->eip = fix_cpu->eip;
     s->eflags = fix_cpu->eflags;
     memcpy(s->data, fix_m->ram.host + FIX_DATA, DATA_WINDOW);
+    fpu_bytes(s->fpu, &fix_cpu->fpu);
 }
 
 static void dump(const char *what, const struct state *s)
@@ -497,6 +646,9 @@ static void dump(const char *what, const struct state *s)
     fprintf(stderr, "  %s: eip=%08x efl=%08x", what, s->eip, s->eflags);
     for (int i = 0; i < 8; i++)
         fprintf(stderr, " %08x", s->gpr[i]);
+    fprintf(stderr, "\n    fpu:");
+    for (int i = 0; i < FPU_BYTES; i++)
+        fprintf(stderr, "%s%02x", i % 10 == 0 ? " " : "", s->fpu[i]);
     fprintf(stderr, "\n");
 }
 
