@@ -27,25 +27,39 @@
  * next flush (a dead block may still be running when it dies).
  *
  * Chaining: a direct exit of block A may jump straight into block B
- * (cache__chain) when B's key is A's but for the linear address (nothing
- * inside a block changes the rest), B starts on A's linear page and on
- * A's physical page, and B lies on one page. Then the lookup's checks
- * hold for B whenever they held for A (same TLB entry), and every block
- * chained into B has its first byte on B's page, so whatever invalidates
- * B (a write to that page) invalidates them too: no jump into a dead
- * block survives, without a list of incoming jumps.
+ * (cache__chain) when B's key is A's but for the linear address and
+ * physical page (nothing inside a block changes the rest: segment loads,
+ * mode and CPL changes are interpreted between blocks). Each block keeps
+ * the list of links into it, so a dying block unpatches every jump into
+ * it as well as its own chained exits. The C loop chains A to B right
+ * after looking B up under the current TLB, so the link is right as long
+ * as the linear->physical mappings it was made under hold:
+ *  - same-page links (B starts on A's linear and physical page and lies
+ *    on one page) are validated by the TLB entry the lookup of A checked,
+ *    and survive TLB flushes;
+ *  - cross-page links (any other) rely on B's pages mapping where they
+ *    did. They are recorded in a list and all unpatched at the next TLB
+ *    flush (cache__unchain_cross; the C loop calls it when code_wp__gen
+ *    moved). Until that flush, using the old translation is what a
+ *    processor may do with a page-table edit not yet invalidated (SDM
+ *    vol. 3, 4.10.4.3: a processor may use a cached translation until
+ *    software invalidates it). No TLB flush happens inside a chained
+ *    run: CR0/CR3/CR4 writes, INVLPG and A20 are interpreted between
+ *    entries, or in a callout that then leaves the block.
  *
  * Indirect branches (RET, JMP/CALL r/m) probe a direct-mapped table from
- * guest EIP to host code inline (cache__ibl). An entry's tag is the
- * code_wp generation it was filled in plus the id of its key's context
- * (one of a few: CS base and limit, mode, flat segments), which the
- * probing block compares with its own context: the same key but for the
- * address, as for chaining. The generation changes with every TLB flush
- * (CR3 and CR0/CR4 writes, INVLPG, A20), so an entry is used only while
- * the TLB maps its page as when the C loop looked the block up (a refill
- * after an eviction may see a page-table edit not yet invalidated, which
- * hardware may also ignore until INVLPG: SDM vol. 3, 4.10.4.3). A dying
- * block leaves the table; a flush empties it.
+ * guest EIP to host code inline (cache__ibl). An entry's tag is the id of
+ * its key's context (one of a few: CS base and limit, mode, flat
+ * segments), which the probing block compares with its own context: the
+ * same key but for the address and physical page, as for chaining. The
+ * entry also holds the linear and physical page its block was looked up
+ * under, which the probe compares with the TLB's entry for the target
+ * (and the fetch right at the block's CPL): the same test as the C loop's
+ * lookup, so entries survive TLB flushes that leave their page mapped
+ * where it was (INVLPG of other pages, global pages across CR3 writes,
+ * or the page walked again to the same frame). Blocks reaching into a
+ * second page stay out of the table. A dying block leaves the table; a
+ * flush empties it.
  *
  * The first bytes of the buffer are reserved for code that must survive a
  * flush (the engine's entry and exit stubs), written once at creation.
@@ -57,10 +71,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define CACHE_HASH_SIZE 16384u
-#define CACHE_RECENT_SIZE 4096u
+#include "core/stats.h"
+
+#define CACHE_HASH_SIZE 65536u
+#define CACHE_RECENT_SIZE 16384u
 #define CACHE_RESERVED 4096u
 #define CACHE_PAGE_HASH 4096u
+#define CACHE_CROSS_MAX 16384u /* cross-page links per TLB generation */
 
 struct cache {
     uint8_t *code;          /* the mapping */
@@ -71,7 +88,7 @@ struct cache {
     uint8_t *guest;         /* guest byte copies */
     size_t guest_size, guest_used;
     struct block *hash[CACHE_HASH_SIZE];
-    /* The last block found for each low linear address (QEMU's
+    /* The last block found for each hash of the linear address (QEMU's
      * tb_jmp_cache): most lookups end here, without walking a chain. */
     struct block *recent[CACHE_RECENT_SIZE];
     /* Page index: blocks by their first page (link page_next[0]) and by
@@ -80,12 +97,26 @@ struct cache {
     struct ibl_entry ibl[CACHE_IBL_SIZE];
     struct block_key ctx[CACHE_CONTEXTS];
     int nctx;
+    /* The cross-page links made since the last TLB flush (some may have
+     * died with a block since). */
+    struct cross_link {
+        struct block *from, *to;
+        unsigned idx;
+    } cross[CACHE_CROSS_MAX];
+    unsigned ncross;
 };
 
 static unsigned cache__hash(const struct block_key *k)
 {
     uint32_t h = k->lin * 0x9e3779b1u ^ k->cs_base ^ (uint32_t)k->mode << 29;
     return (h ^ h >> 15) & (CACHE_HASH_SIZE - 1);
+}
+
+/* The slot of recent[] for a linear address: its page mixed into its
+ * offset, so that code at the same offset of many pages does not collide. */
+static struct block **recent_slot(struct cache *c, uint32_t lin)
+{
+    return &c->recent[(lin ^ lin >> 12 ^ lin >> 20) & (CACHE_RECENT_SIZE - 1)];
 }
 
 static bool same_context(const struct block_key *a, const struct block_key *b)
@@ -144,7 +175,7 @@ const uint8_t *cache__reserved(const struct cache *c)
 
 struct block *cache__lookup(struct cache *c, const struct block_key *k)
 {
-    struct block **r = &c->recent[k->lin & (CACHE_RECENT_SIZE - 1)];
+    struct block **r = recent_slot(c, k->lin);
     if (*r && key__equal(&(*r)->key, k))
         return *r;
     for (struct block *b = c->hash[cache__hash(k)]; b; b = b->next)
@@ -188,7 +219,7 @@ void cache__commit(struct cache *c, struct block *b)
     c->guest_used += b->nbytes;
     b->next = c->hash[h];
     c->hash[h] = b;
-    c->recent[b->key.lin & (CACHE_RECENT_SIZE - 1)] = b; /* it shadows older ones */
+    *recent_slot(c, b->key.lin) = b; /* it shadows older ones */
 }
 
 void cache__flush(struct cache *c)
@@ -196,8 +227,9 @@ void cache__flush(struct cache *c)
     memset(c->hash, 0, sizeof(c->hash));
     memset(c->recent, 0, sizeof(c->recent));
     memset(c->by_page, 0, sizeof(c->by_page));
-    cache__ibl_clear(c);
+    memset(c->ibl, 0, sizeof(c->ibl));
     c->nctx = 0;
+    c->ncross = 0;
     c->blocks_used = 0;
     c->code_used = CACHE_RESERVED;
     c->guest_used = 0;
@@ -209,14 +241,51 @@ static void set_rel(uint8_t *rel, const uint8_t *to)
     memcpy(rel, &d, 4);
 }
 
-/* b dies: out of the lookup table, its chained exits back to the C loop. */
+/* A link reference: a block and one of its exits. */
+static struct block *ref_block(uintptr_t r)
+{
+    return (struct block *)(r & ~(uintptr_t)1);
+}
+
+/* Chain exit idx of from to to: patch the jump, enter the link in to's
+ * incoming list. */
+static void link_add(struct block *from, unsigned idx, struct block *to)
+{
+    uintptr_t self = (uintptr_t)from | idx;
+    if (to->in_head)
+        ref_block(to->in_head)->in_pprev[to->in_head & 1] = &from->in_next[idx];
+    from->in_next[idx] = to->in_head;
+    from->in_pprev[idx] = &to->in_head;
+    to->in_head = self;
+    from->to[idx] = to;
+    set_rel(from->exit_rel[idx], to->host);
+}
+
+/* Exit idx of from goes back to the C loop, if chained. Returns whether
+ * it was. */
+static bool link_remove(struct block *from, unsigned idx)
+{
+    if (!from->to[idx])
+        return false;
+    uintptr_t next = from->in_next[idx];
+    *from->in_pprev[idx] = next;
+    if (next)
+        ref_block(next)->in_pprev[next & 1] = from->in_pprev[idx];
+    from->to[idx] = NULL;
+    set_rel(from->exit_rel[idx], from->exit_tail[idx]);
+    return true;
+}
+
+/* b dies: out of the lookup table, its chained exits and every link into
+ * it back to the C loop. */
 static void block_kill(struct cache *c, struct block *b)
 {
     b->dead = true;
-    for (int i = 0; i < 2; i++)
-        if (b->exit_rel[i])
-            set_rel(b->exit_rel[i], b->exit_tail[i]);
-    struct block **r = &c->recent[b->key.lin & (CACHE_RECENT_SIZE - 1)];
+    for (unsigned i = 0; i < 2; i++)
+        stats.bt_unchained_dead += link_remove(b, i);
+    while (b->in_head)
+        stats.bt_unchained_dead += link_remove(ref_block(b->in_head), b->in_head & 1);
+    struct block **r = recent_slot(c, b->key.lin);
     if (*r == b)
         *r = NULL;
     struct ibl_entry *e = &c->ibl[(b->key.lin - b->key.cs_base) & (CACHE_IBL_SIZE - 1)];
@@ -252,14 +321,33 @@ unsigned cache__invalidate_page(struct cache *c, uint32_t page)
     return n;
 }
 
-bool cache__chain(struct block *from, unsigned idx, const struct block *to)
+enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to)
 {
     const struct block_key *a = &from->key, *b = &to->key;
-    if (from->dead || to->dead || !to->ninsns || !from->exit_rel[idx] || to->nbytes2 || b->phys != a->phys
-        || (b->lin ^ a->lin) >> 12 || !same_context(a, b))
-        return false;
-    set_rel(from->exit_rel[idx], to->host);
-    return true;
+    if (from->dead || to->dead || !to->ninsns || !from->exit_rel[idx] || from->to[idx] || !same_context(a, b))
+        return CHAIN_NONE;
+    if (!to->nbytes2 && b->phys == a->phys && !((b->lin ^ a->lin) >> 12)) {
+        link_add(from, idx, to);
+        return CHAIN_SAME_PAGE;
+    }
+    if (c->ncross == CACHE_CROSS_MAX)
+        return CHAIN_NONE;
+    c->cross[c->ncross++] = (struct cross_link){ from, to, idx };
+    link_add(from, idx, to);
+    return CHAIN_CROSS;
+}
+
+unsigned cache__unchain_cross(struct cache *c)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->ncross; i++) {
+        const struct cross_link *l = &c->cross[i];
+        /* Still the link made then: it is removed only with a dead block. */
+        if (l->from->to[l->idx] == l->to)
+            n += link_remove(l->from, l->idx);
+    }
+    c->ncross = 0;
+    return n;
 }
 
 const struct ibl_entry *cache__ibl(const struct cache *c)
@@ -278,16 +366,12 @@ int cache__context(struct cache *c, const struct block_key *k)
     return c->nctx++;
 }
 
-void cache__ibl_fill(struct cache *c, const struct block *b, uint32_t gen)
+void cache__ibl_fill(struct cache *c, const struct block *b)
 {
     uint32_t eip = b->key.lin - b->key.cs_base; /* one context: one CS base */
-    if (b->ctx >= 0)
-        c->ibl[eip & (CACHE_IBL_SIZE - 1)] = (struct ibl_entry){ eip, gen | (uint32_t)b->ctx, b->host };
-}
-
-void cache__ibl_clear(struct cache *c)
-{
-    memset(c->ibl, 0, sizeof(c->ibl));
+    uint64_t map = (b->key.lin & ~0xfffu) | (uint64_t)b->key.phys << 32;
+    if (b->ctx >= 0 && !b->nbytes2)
+        c->ibl[eip & (CACHE_IBL_SIZE - 1)] = (struct ibl_entry){ eip, (uint32_t)b->ctx + 1, b->host, map };
 }
 
 size_t cache__code_used(const struct cache *c)

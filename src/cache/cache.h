@@ -40,6 +40,13 @@ struct block {
      * while unchained (the exit to the C loop). */
     uint8_t *exit_rel[2];
     const uint8_t *exit_tail[2];
+    /* Chain links (cache.c): the block exit i jumps to (NULL: the C loop),
+     * and this exit's place in that block's list of incoming links, a
+     * doubly linked list of (block | exit) references headed by in_head. */
+    struct block *to[2];
+    uintptr_t in_next[2];
+    uintptr_t *in_pprev[2];
+    uintptr_t in_head;
     struct block *next;      /* hash chain */
     struct block *page_next[2]; /* page index chains (first page, next page) */
 };
@@ -51,8 +58,11 @@ struct cache;
  * cache.c). */
 struct ibl_entry {
     uint32_t eip;            /* the block's linear address - CS base */
-    uint32_t tag;            /* generation | context id; 0 when empty */
+    uint32_t tag;            /* context id + 1; 0 when empty */
     const uint8_t *host;
+    uint64_t map;            /* the TLB mapping it is valid under: its
+                              * linear page | physical page << 32, the
+                              * first 8 bytes of a struct tlb_entry */
 };
 #define CACHE_IBL_SIZE 4096u
 #define CACHE_CONTEXTS 4
@@ -87,9 +97,14 @@ void cache__flush(struct cache *c);
 unsigned cache__invalidate_page(struct cache *c, uint32_t page);
 
 /* Point exit idx of from (a chainable direct exit) straight at to's code.
- * Returns false, changing nothing, unless to may be entered from there
- * without a lookup (see cache.c). */
-bool cache__chain(struct block *from, unsigned idx, const struct block *to);
+ * Returns CHAIN_NONE, changing nothing, unless to may be entered from
+ * there without a lookup (see cache.c); CHAIN_CROSS for a link that holds
+ * only until the next TLB flush (cache__unchain_cross). */
+enum chain_kind { CHAIN_NONE, CHAIN_SAME_PAGE, CHAIN_CROSS };
+enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to);
+/* The TLB was flushed (wholly or in part): unpatch every link made under
+ * the old mappings to a block off its source's page. Returns how many. */
+unsigned cache__unchain_cross(struct cache *c);
 
 /* The indirect-branch table, at a fixed address for generated code. */
 const struct ibl_entry *cache__ibl(const struct cache *c);
@@ -97,11 +112,9 @@ const struct ibl_entry *cache__ibl(const struct cache *c);
  * addresses: CS base and limit, mode, flat segments), given on first use;
  * -1 when all are taken (until the next flush). */
 int cache__context(struct cache *c, const struct block_key *k);
-/* Enter b in the indirect-branch table as valid for generation gen (a
- * nonzero multiple of 4: code_wp__gen). */
-void cache__ibl_fill(struct cache *c, const struct block *b, uint32_t gen);
-/* Empty the indirect-branch table. */
-void cache__ibl_clear(struct cache *c);
+/* Enter b in the indirect-branch table, valid while the TLB maps its page
+ * where it does now (b lies on one page). */
+void cache__ibl_fill(struct cache *c, const struct block *b);
 
 /* Host code bytes in use (for statistics and tests). */
 size_t cache__code_used(const struct cache *c);

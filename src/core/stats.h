@@ -33,11 +33,16 @@
     X(bt_wp_stores, "stores to write-protected pages called out to C (bt)") \
     X(bt_entries, "entries into translated code from the C loop (bt)")  \
     X(bt_chains, "direct branch exits chained to their target block (bt)") \
+    X(bt_chains_cross, "of those, to a block off the exit's page (kept until a TLB flush) (bt)") \
+    X(bt_unchained_dead, "chain links unpatched because a block they join died (bt)") \
+    X(bt_unchained_flush, "cross-page chain links unpatched by TLB flushes (bt)") \
     X(bt_ibl_hits, "indirect branches (RET, JMP/CALL r/m) found by the inline lookup (bt)") \
     X(bt_ibl_misses, "indirect branches the inline lookup missed, left to the C loop (bt)") \
     X(cache_flushes, "code cache flushes (bt)")                          \
     X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)") \
-    X(bt_mmio_faults, "of those, MMIO accesses, emulated by the interpreter (bt)")
+    X(bt_mmio_faults, "of those, MMIO accesses, emulated by the interpreter (bt)") \
+    X(bt_callouts, "sensitive instructions the interpreter ran from inside translated blocks (bt)") \
+    X(bt_callout_exits, "of those, followed by an exit from the block to the C loop (bt)")
 
 /* X-macro of rates derived from two counters: name, hits, misses,
  * description. Printed as hits / (hits + misses) in percent, when that

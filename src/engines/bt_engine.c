@@ -144,11 +144,12 @@ static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
 
 /* The last exit was a chainable direct branch (s->chain) and b is its
  * target: let that exit jump to b from now on. */
-static void bt__chain(struct bt_state *s, const struct block *b)
+static void bt__chain(struct bt_state *s, struct block *b)
 {
     struct block *from = (struct block *)(uintptr_t)(s->chain & ~(uint64_t)7);
-    if (cache__chain(from, (s->chain >> 2) & 1, b))
-        stats.bt_chains++;
+    enum chain_kind kind = cache__chain(s->cache, from, (s->chain >> 2) & 1, b);
+    stats.bt_chains += kind != CHAIN_NONE;
+    stats.bt_chains_cross += kind == CHAIN_CROSS;
     s->chain = 0;
 }
 
@@ -180,14 +181,16 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
             stats.insns_fallback += interp__engine_run(m, left);
             continue;
         }
+        /* A new generation: the TLB may have been flushed, so links
+         * made under the old mappings to other pages go (cache.c). */
+        if (code_wp__gen != s->gen) {
+            stats.bt_unchained_flush += cache__unchain_cross(s->cache);
+            s->gen = code_wp__gen;
+        }
         if (s->chain)
             bt__chain(s, b);
-        /* Indirect branches to b may now find it inline. Tags hold the
-         * generation: empty the table when it wraps around. */
-        if (code_wp__gen < s->gen)
-            cache__ibl_clear(s->cache);
-        s->gen = code_wp__gen;
-        cache__ibl_fill(s->cache, b, s->gen);
+        /* Indirect branches to b may now find it inline. */
+        cache__ibl_fill(s->cache, b);
         struct bt_exit x = s->enter(cpu, b->host, left);
         cpu->icount += left - x.left;
         stats.insns_bt += left - x.left;

@@ -32,6 +32,18 @@ enum { TAG_VALID = 0, TAG_ZERO = 1, TAG_SPECIAL = 2, TAG_EMPTY = 3 };
 /* Default FNINIT control word. */
 #define FCW_INIT 0x037f
 
+/* FNSAVE/FRSTOR image, 32-bit protected-mode layout (SDM vol. 1, fig. 8-9
+ * and 8-13); 64-bit code uses this layout too. */
+struct fsave_image {
+    uint16_t fcw, r0, fsw, r1, ftw, r2;
+    uint32_t fip;
+    uint16_t fcs, fop;
+    uint32_t fdp;
+    uint16_t fds, r3;
+    uint8_t st[8][10];
+} __attribute__((packed));
+_Static_assert(sizeof(struct fsave_image) == 108, "FSAVE image is 108 bytes");
+
 /* A control word as the FPU keeps it: bits 6 (reads as 1) and 13-15 are
  * reserved; measured on the host: FLDCW 0000H then FNSTCW gives 0040H,
  * FLDCW FFFFH gives 1F7FH. */

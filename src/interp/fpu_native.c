@@ -66,18 +66,6 @@ __asm__(".pushsection .text\n"
 
 extern const uint8_t bt86_x87_stub_reg[], bt86_x87_stub_mem[], bt86_x87_stub_end[];
 
-/* FNSAVE/FRSTOR image, 32-bit protected-mode layout (SDM vol. 1, fig. 8-9
- * and 8-13); 64-bit code uses this layout too. */
-struct fsave_image {
-    uint16_t fcw, r0, fsw, r1, ftw, r2;
-    uint32_t fip;
-    uint16_t fcs, fop;
-    uint32_t fdp;
-    uint16_t fds, r3;
-    uint8_t st[8][10];
-} __attribute__((packed));
-_Static_assert(sizeof(struct fsave_image) == 108, "FSAVE image is 108 bytes");
-
 #define FSW_STICKY (FSW_EXC | FSW_SF)
 
 uint16_t fpu__run_native(struct cpu *cpu, uint8_t esc, uint8_t modrm, void *buf,

@@ -192,6 +192,7 @@ static inline uint32_t stack_peek(struct cpu *cpu, uint32_t offset, int size)
 {
     return vmem_read(cpu, S_SS, stack_offset(cpu, offset), size);
 }
+
 /* Raise whatever a write of size bytes at SS:off would raise (#SS, #PF,
  * #AC for a misaligned slot at CPL 3 with CR0.AM and EFLAGS.AC), without
  * writing. */

@@ -9,7 +9,6 @@
 
 #include "core/cpu.h"
 #include "core/stats.h"
-#include "interp/code_wp.h"
 
 _Static_assert(sizeof(struct tlb_entry) == 24, "the lookup scales the TLB index by 24");
 _Static_assert(TLB_SIZE == 1024, "the lookup masks the page number with 1023");
@@ -137,10 +136,14 @@ static void flags_restore(struct emit *e)
 /*
  * The indirect branch's probe (r8d = target EIP; the guest flags are live):
  *   save the flags (R10)
- *   mov r15d, r8d; and r15d, size-1; shl r15d, 4; mov r14, table; add r15, r14
+ *   mov r15d, r8d; and r15d, size-1; lea r15, [r15 + r15*2]; shl r15, 3
+ *   mov r14, table; add r15, r14           r15 = the entry (24 bytes)
  *   cmp r8d, [r15 + eip]; jne miss
- *   mov r14, &code_wp__gen; mov r14d, [r14]; or r14d, context
- *   cmp r14d, [r15 + tag]; jne miss       the same TLB, the same key
+ *   cmp dword [r15 + tag], context + 1; jne miss    the same key
+ *   lea r14d, [r8 + CS base]; rorx r14d, r14d, 12; and r14d, 1023
+ *   lea r14, [r14 + r14*2]                 the TLB entry of the target
+ *   test byte [entry + rights], fetch right at the block's CPL; jz miss
+ *   mov r14, [entry]; cmp r14, [r15 + map]; jne miss   mapped as then
  *   mov r14, &stats.bt_ibl_hits; inc qword [r14]
  *   restore the flags; jmp [r15 + host]    to the target block's entry
  *   miss: restore the flags; mov [r13 + eip], r8d; exit (BT_EXIT_INDIRECT)
@@ -148,28 +151,43 @@ static void flags_restore(struct emit *e)
  */
 void emit__exit_indirect(struct emit *e)
 {
-    _Static_assert(sizeof(struct ibl_entry) == 16, "the probe scales the index by 16");
-    uint8_t *r1 = NULL, *r2 = NULL;
+    _Static_assert(sizeof(struct ibl_entry) == 24, "the probe scales the index by 24");
+    _Static_assert(offsetof(struct tlb_entry, lin_page) == 0 && offsetof(struct tlb_entry, phys_page) == 4,
+                   "an entry's map is the TLB entry's first 8 bytes");
+    uint8_t *miss[4] = { NULL };
     if (e->b->ctx >= 0) {
+        unsigned cpl = (e->b->key.mode >> BLOCK_MODE_CPL_SHIFT) & 3;
         flags_save(e);
         emit__bytes(e, (const uint8_t[]){ 0x45, 0x89, 0xc7, 0x41, 0x81, 0xe7 }, 6);      /* mov r15d, r8d; and r15d, */
         emit32(e, CACHE_IBL_SIZE - 1);
-        emit__bytes(e, (const uint8_t[]){ 0x41, 0xc1, 0xe7, 0x04, 0x49, 0xbe }, 6);      /* shl r15d, 4; mov r14, */
+        emit__bytes(e, (const uint8_t[]){ 0x4f, 0x8d, 0x3c, 0x7f, 0x49, 0xc1, 0xe7, 0x03, /* lea r15, [r15+r15*2]; shl r15, 3 */
+                                          0x49, 0xbe }, 10);                             /* mov r14, */
         emit64(e, (uintptr_t)e->ibl);
         emit__bytes(e, (const uint8_t[]){ 0x4d, 0x01, 0xf7, 0x45, 0x3b, 0x07 }, 6);      /* add r15, r14; cmp r8d, [r15] */
-        r1 = jcc_miss(e, CC_NZ);
-        emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);                              /* mov r14, &gen */
-        emit64(e, (uintptr_t)&code_wp__gen);
-        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8b, 0x36, 0x41, 0x83, 0xce, (uint8_t)e->b->ctx, /* mov r14d, [r14]; or r14d, ctx */
-                                          0x45, 0x3b, 0x77, 0x04 }, 11);                 /* cmp r14d, [r15+4] */
-        r2 = jcc_miss(e, CC_NZ);
+        miss[0] = jcc_miss(e, CC_NZ);
+        emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0x7f, 0x04 }, 4);                  /* cmp dword [r15+4], imm32 */
+        emit32(e, (uint32_t)e->b->ctx + 1);
+        miss[1] = jcc_miss(e, CC_NZ);
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb0 }, 3);                        /* lea r14d, [r8+d32] */
+        emit32(e, e->b->key.cs_base);
+        emit__bytes(e, (const uint8_t[]){ 0xc4, 0x43, 0x7b, 0xf0, 0xf6, 0x0c,            /* rorx r14d, r14d, 12 */
+                                          0x41, 0x81, 0xe6, 0xff, 0x03, 0, 0,            /* and r14d, 1023 */
+                                          0x4f, 0x8d, 0x34, 0x76,                        /* lea r14, [r14+r14*2] */
+                                          0x43, 0xf6, 0x84, 0xf5 }, 21);                 /* test byte [r13+r14*8+d32], */
+        emit32(e, TLB_FIELD(rights));
+        emit__bytes(e, (const uint8_t[]){ cpl == 3 ? TLB_USER_R : TLB_SUP_R }, 1);
+        miss[2] = jcc_miss(e, CC_Z);
+        emit__bytes(e, (const uint8_t[]){ 0x4f, 0x8b, 0xb4, 0xf5 }, 4);                  /* mov r14, [r13+r14*8+d32] */
+        emit32(e, TLB_FIELD(lin_page));
+        emit__bytes(e, (const uint8_t[]){ 0x4d, 0x3b, 0x77, 0x10 }, 4);                  /* cmp r14, [r15+16] */
+        miss[3] = jcc_miss(e, CC_NZ);
         emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);                              /* mov r14, &hits */
         emit64(e, (uintptr_t)&stats.bt_ibl_hits);
         emit__bytes(e, (const uint8_t[]){ 0x49, 0xff, 0x06 }, 3);                        /* inc qword [r14] */
         flags_restore(e);
         emit__bytes(e, (const uint8_t[]){ 0x41, 0xff, 0x67, 0x08 }, 4);                  /* jmp [r15+8] */
-        patch_here(r1, e->p);
-        patch_here(r2, e->p);
+        for (int i = 0; i < 4; i++)
+            patch_here(miss[i], e->p);
         flags_restore(e);                                                               /* miss */
     }
     /* mov [r13 + eip], r8d */

@@ -1,4 +1,4 @@
-/* fpu_emit.h - private to the translator: guest x87 instructions run on
+/* fpu_emit.h - private to the translator: guest x87 and MMX instructions run on
  * the host FPU inside translated code (fpu_emit.c). */
 #ifndef BT86_TRANSLATOR_FPU_EMIT_H
 #define BT86_TRANSLATOR_FPU_EMIT_H
@@ -9,13 +9,13 @@
 
 #include "translator/emit.h"
 
-/* Whether the x87 instruction in runs natively in translated code; 0 when
+/* Whether the x87 or MMX instruction in runs natively in translated code; 0 when
  * refused, 1 for a register form, else the bytes of its memory operand,
  * which *mem then is (with its size given as 32 bits, the width the
  * address computation's LEA takes). */
 unsigned fpu_emit__form(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops, ZydisDecodedOperand *mem);
 
-/* One x87 instruction of a run: at guest eip, the block's count-th; lea
+/* One x87 or MMX instruction of a run: at guest eip, the block's count-th; lea
  * (`lea r14d, [address]`), seg and acc describe a memory form's operand
  * (lea NULL for a register form). */
 struct fpu_insn {

@@ -27,26 +27,7 @@
 #include <string.h>
 
 #include "core/cpu.h"
-
-/* FSW and FCW bits (SDM vol. 1, 8.1.3 and 8.1.5). */
-#define FSW_EXC 0x003fu
-#define FSW_SF 0x0040u
-#define FSW_ES 0x0080u
-#define FSW_B 0x8000u
-#define FSW_TOP_SHIFT 11
-#define FCW_MASKS 0x003fu
-
-/* The FNSAVE/FRSTOR image in the 32-bit protected-mode layout, which
- * 64-bit code uses too (SDM vol. 1, fig. 8-9): ST(i) in stack order. */
-struct fsave_image {
-    uint16_t fcw, r0, fsw, r1, ftw, r2;
-    uint32_t fip;
-    uint16_t fcs, fop;
-    uint32_t fdp;
-    uint16_t fds, r3;
-    uint8_t st[8][10];
-} __attribute__((packed));
-_Static_assert(sizeof(struct fsave_image) == 108, "FSAVE image is 108 bytes");
+#include "interp/fpu.h"
 
 /* The host's control word while the guest's state is in the FPU (one
  * translated run at a time). */

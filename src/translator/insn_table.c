@@ -63,8 +63,9 @@ static const ZydisMnemonic count_dependent[] = {
     ZYDIS_MNEMONIC_SHLD, ZYDIS_MNEMONIC_SHRD,
 };
 
-/* x87 instructions; fpu_emit.c says which forms run natively (the
- * others, control instructions included, stay with the interpreter). */
+/* x87 and MMX instructions; fpu_emit.c says which forms run natively
+ * (the others, control instructions and EMMS included, stay with the
+ * interpreter). */
 static const ZydisMnemonic x87[] = {
     ZYDIS_MNEMONIC_FLD, ZYDIS_MNEMONIC_FST, ZYDIS_MNEMONIC_FSTP, ZYDIS_MNEMONIC_FILD,
     ZYDIS_MNEMONIC_FIST, ZYDIS_MNEMONIC_FISTP, ZYDIS_MNEMONIC_FBLD, ZYDIS_MNEMONIC_FADD,
@@ -83,23 +84,68 @@ static const ZydisMnemonic x87[] = {
     ZYDIS_MNEMONIC_FSINCOS, ZYDIS_MNEMONIC_FRNDINT, ZYDIS_MNEMONIC_FSCALE, ZYDIS_MNEMONIC_FSIN,
     ZYDIS_MNEMONIC_FCOS, ZYDIS_MNEMONIC_FNOP, ZYDIS_MNEMONIC_FFREE, ZYDIS_MNEMONIC_FFREEP,
     ZYDIS_MNEMONIC_FSTPNCE,
+    /* MMX (the SSE forms of these mnemonics are refused by fpu_emit.c) */
+    ZYDIS_MNEMONIC_PUNPCKLBW, ZYDIS_MNEMONIC_PUNPCKLWD, ZYDIS_MNEMONIC_PUNPCKLDQ, ZYDIS_MNEMONIC_PACKSSWB,
+    ZYDIS_MNEMONIC_PCMPGTB, ZYDIS_MNEMONIC_PCMPGTW, ZYDIS_MNEMONIC_PCMPGTD, ZYDIS_MNEMONIC_PACKUSWB,
+    ZYDIS_MNEMONIC_PUNPCKHBW, ZYDIS_MNEMONIC_PUNPCKHWD, ZYDIS_MNEMONIC_PUNPCKHDQ, ZYDIS_MNEMONIC_PACKSSDW,
+    ZYDIS_MNEMONIC_PCMPEQB, ZYDIS_MNEMONIC_PCMPEQW, ZYDIS_MNEMONIC_PCMPEQD, ZYDIS_MNEMONIC_PSRLW,
+    ZYDIS_MNEMONIC_PSRLD, ZYDIS_MNEMONIC_PSRLQ, ZYDIS_MNEMONIC_PMULLW, ZYDIS_MNEMONIC_PSUBUSB,
+    ZYDIS_MNEMONIC_PSUBUSW, ZYDIS_MNEMONIC_PAND, ZYDIS_MNEMONIC_PADDUSB, ZYDIS_MNEMONIC_PADDUSW,
+    ZYDIS_MNEMONIC_PANDN, ZYDIS_MNEMONIC_PSRAW, ZYDIS_MNEMONIC_PSRAD, ZYDIS_MNEMONIC_PMULHW,
+    ZYDIS_MNEMONIC_PSUBSB, ZYDIS_MNEMONIC_PSUBSW, ZYDIS_MNEMONIC_POR, ZYDIS_MNEMONIC_PADDSB,
+    ZYDIS_MNEMONIC_PADDSW, ZYDIS_MNEMONIC_PXOR, ZYDIS_MNEMONIC_PSLLW, ZYDIS_MNEMONIC_PSLLD,
+    ZYDIS_MNEMONIC_PSLLQ, ZYDIS_MNEMONIC_PMADDWD, ZYDIS_MNEMONIC_PSUBB, ZYDIS_MNEMONIC_PSUBW,
+    ZYDIS_MNEMONIC_PSUBD, ZYDIS_MNEMONIC_PADDB, ZYDIS_MNEMONIC_PADDW, ZYDIS_MNEMONIC_PADDD,
+    ZYDIS_MNEMONIC_MOVD, ZYDIS_MNEMONIC_MOVQ,
 };
+
+/* Sensitive or rare instructions without a host form that the
+ * interpreter runs from inside the block (sys_callout.c); the block goes
+ * on after them when nothing it assumes changed. */
+static const ZydisMnemonic called_out[] = {
+    ZYDIS_MNEMONIC_PUSHFD, ZYDIS_MNEMONIC_POPFD, ZYDIS_MNEMONIC_PUSHF, ZYDIS_MNEMONIC_POPF,
+    ZYDIS_MNEMONIC_CLI, ZYDIS_MNEMONIC_STI, ZYDIS_MNEMONIC_IN, ZYDIS_MNEMONIC_OUT,
+    ZYDIS_MNEMONIC_INSB, ZYDIS_MNEMONIC_INSW, ZYDIS_MNEMONIC_INSD,
+    ZYDIS_MNEMONIC_OUTSB, ZYDIS_MNEMONIC_OUTSW, ZYDIS_MNEMONIC_OUTSD,
+    ZYDIS_MNEMONIC_CPUID, ZYDIS_MNEMONIC_RDMSR, ZYDIS_MNEMONIC_SGDT, ZYDIS_MNEMONIC_SIDT,
+    ZYDIS_MNEMONIC_SLDT, ZYDIS_MNEMONIC_STR, ZYDIS_MNEMONIC_SMSW, ZYDIS_MNEMONIC_LMSW,
+    ZYDIS_MNEMONIC_CLTS, ZYDIS_MNEMONIC_LAR, ZYDIS_MNEMONIC_LSL, ZYDIS_MNEMONIC_VERR,
+    ZYDIS_MNEMONIC_VERW, ZYDIS_MNEMONIC_LGDT, ZYDIS_MNEMONIC_LIDT, ZYDIS_MNEMONIC_LLDT,
+    ZYDIS_MNEMONIC_LTR, ZYDIS_MNEMONIC_LDS, ZYDIS_MNEMONIC_LES, ZYDIS_MNEMONIC_LFS,
+    ZYDIS_MNEMONIC_LGS, ZYDIS_MNEMONIC_LSS, ZYDIS_MNEMONIC_WBINVD, ZYDIS_MNEMONIC_INVD,
+    /* string forms string_ops.c has no inline form for: the interpreter
+     * runs REP in chunks, leaving EIP at the instruction until the last
+     * (the block then leaves) */
+    ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, ZYDIS_MNEMONIC_CMPSB,
+    ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_STOSW,
+    ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_CMPXCHG8B,
+};
+
+/* Give every mnemonic of a list the kind (or, with add, the flag). */
+static void insn_table__mark(const ZydisMnemonic *list, size_t n, unsigned kind, bool add)
+{
+    for (size_t i = 0; i < n; i++)
+        kind_of[list[i]] = (uint8_t)(add ? kind_of[list[i]] | kind : kind);
+}
+
+#define MARK(list, kind, add) insn_table__mark(list, sizeof(list) / sizeof(list[0]), kind, add)
 
 static void insn_table__init(void)
 {
-    for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-        kind_of[copied[i]] = K_COPY;
-    for (size_t i = 0; i < sizeof(jcc) / sizeof(jcc[0]); i++)
-        kind_of[jcc[i]] = K_JCC;
+    MARK(copied, K_COPY, false);
+    MARK(jcc, K_JCC, false);
     kind_of[ZYDIS_MNEMONIC_JMP] = K_JMP;
     kind_of[ZYDIS_MNEMONIC_PUSH] = K_PUSH;
     kind_of[ZYDIS_MNEMONIC_POP] = K_POP;
     kind_of[ZYDIS_MNEMONIC_CALL] = K_CALL;
     kind_of[ZYDIS_MNEMONIC_RET] = K_RET;
-    for (size_t i = 0; i < sizeof(x87) / sizeof(x87[0]); i++)
-        kind_of[x87[i]] = K_X87;
-    for (size_t i = 0; i < sizeof(count_dependent) / sizeof(count_dependent[0]); i++)
-        kind_of[count_dependent[i]] |= K_FLAGS_MAYBE;
+    MARK(x87, K_X87, false);
+    MARK(called_out, K_SYS, false);
+    /* They may change the mapping of the block's own code (INVLPG; SDM
+     * vol. 3, 4.10.4.1) or anything an MSR controls: the block ends. */
+    kind_of[ZYDIS_MNEMONIC_INVLPG] = K_SYS_END;
+    kind_of[ZYDIS_MNEMONIC_WRMSR] = K_SYS_END;
+    MARK(count_dependent, K_FLAGS_MAYBE, true);
     ready = true;
 }
 

@@ -15,7 +15,9 @@ enum {
     K_POP = 5,            /* POP r32 */
     K_CALL = 6,           /* CALL rel32: a push, then ends the block */
     K_RET = 7,            /* RET: a pop into EIP, ends the block */
-    K_X87 = 8,            /* x87 on the host FPU, when fpu_emit.c takes the form */
+    K_X87 = 8,            /* x87 or MMX on the host FPU, when fpu_emit.c takes the form */
+    K_SYS = 13,           /* run by the interpreter from the block (sys_callout.c) */
+    K_SYS_END = 14,       /* the same, then ends the block */
     K_KIND_MASK = 15,
     K_FLAGS_MAYBE = 16,   /* may leave every flag unchanged (count 0) */
 };

@@ -1,5 +1,6 @@
 /* refusals.c - a per-mnemonic count of the instructions the translator
- * leaves to the interpreter, to show what to translate next (-d stats). */
+ * leaves to the interpreter, to show what to translate next (-d stats),
+ * followed by the callouts by kind (sys_callout.c). */
 #include "translator/refusals.h"
 
 #include <Zydis/Zydis.h>
@@ -9,6 +10,7 @@
 #include "cache/cache.h"
 #include "core/log.h"
 #include "translator/insn_table.h"
+#include "translator/sys_callout.h"
 
 #define NMNEM (ZYDIS_MNEMONIC_MAX_VALUE + 1)
 #define REP_ATTRIBS (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)
@@ -109,4 +111,5 @@ void refusals__print_stats(struct machine *m, FILE *f)
 {
     (void)m;
     refusals__print(f, 20);
+    sys_callout__print(f);
 }

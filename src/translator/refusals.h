@@ -16,7 +16,8 @@ void refusals__note(const struct block *b);
 /* Print the n mnemonics refused most often, with their counts. */
 void refusals__print(FILE *f, unsigned n);
 
-/* The bt engine's -d stats addition (engine.print_stats): the top 20. */
+/* The bt engine's -d stats addition (engine.print_stats): the top 20,
+ * then the callouts by kind (sys_callout__print). */
 void refusals__print_stats(struct machine *m, FILE *f);
 
 #endif

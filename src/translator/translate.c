@@ -16,7 +16,10 @@
  *    keep (segment or system registers, AH..BH beside a REX register,
  *    16-bit addressing, a segment that is not flat), a branch target
  *    beyond the CS limit, or an instruction that starts on the next page
- *    (so a block spans two pages only by its last instruction).
+ *    (so a block spans two pages only by its last instruction). Sensitive
+ *    instructions, and copied kinds in forms the copy cannot keep, need
+ *    not end it: the interpreter runs them from inside the block
+ *    (sys_callout.c).
  * 2. Flags liveness, backwards from the block's end (where every flag is
  *    live): an inline memory lookup clobbers the host flags, so it saves
  *    and restores the guest's only where a later read needs them.
@@ -44,6 +47,7 @@
 #include "translator/fpu_emit.h"
 #include "translator/insn_table.h"
 #include "translator/string_ops.h"
+#include "translator/sys_callout.h"
 
 #define BLOCK_MAX_INSNS 32
 #define BLOCK_MAX_BYTES 256         /* guest bytes (the copy kept for -d in_asm) */
@@ -503,7 +507,7 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
             break;
         uint32_t next = eip + x->in.length;
         /* Every byte within the CS limit, without wrapping the IP. */
-        if ((uint64_t)eip + x->in.length - 1 > lim || (x->in.attributes & ZYDIS_ATTRIB_HAS_LOCK))
+        if ((uint64_t)eip + x->in.length - 1 > lim)
             break;
         x->eip = eip;
         x->kind = insn_table__kind(x->in.mnemonic);
@@ -543,6 +547,22 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
         default:
             ok = false;
         }
+        bool ends;
+        if ((!ok || (x->in.attributes & ZYDIS_ATTRIB_HAS_LOCK)) && sys_callout__takes(&x->in, x->kind, &ends)) {
+            /* The interpreter runs it from the block (sys_callout.c),
+             * reading and writing every flag and any register. */
+            static const ZydisAccessedFlags all_flags = { .tested = F_ARITH };
+            ZydisDecodedInstruction in = x->in;
+            memset(x, 0, sizeof(*x));
+            x->in = in;
+            x->in.cpu_flags = &all_flags;
+            x->eip = eip;
+            x->kind = ends ? K_SYS_END : K_SYS;
+            x->esp_change = ESP_UNKNOWN;
+            ok = true;
+        } else if (x->in.attributes & ZYDIS_ATTRIB_HAS_LOCK) {
+            ok = false;
+        }
         if (!ok) {
             /* A block of no instruction keeps the bytes of the one it
              * refused, so that new code written there is looked at again. */
@@ -550,13 +570,14 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
                 xb->nbytes = x->in.length;
             return;
         }
-        note_stack(x, ops);
+        if ((x->kind & K_KIND_MASK) != K_SYS && (x->kind & K_KIND_MASK) != K_SYS_END)
+            note_stack(x, ops);
         xb->n++;
         off += x->in.length;
         xb->nbytes = off;
         eip = next & ip_mask;
         unsigned kind = x->kind & K_KIND_MASK;
-        if (kind != K_COPY && kind != K_PUSH && kind != K_POP && kind != K_X87)
+        if (kind != K_COPY && kind != K_PUSH && kind != K_POP && kind != K_X87 && kind != K_SYS)
             return;
     }
 }
@@ -651,6 +672,8 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             } while (i + ++n < xb->n && x87_continues(xb, i + n));
             fpu_emit__run(e, fi, n);
         }
+        if ((x->kind & K_KIND_MASK) == K_SYS || (x->kind & K_KIND_MASK) == K_SYS_END)
+            sys_callout__emit(e, &x->in, x->eip, next, i);
         emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
         if (x->esp_change == ESP_UNKNOWN)
@@ -666,6 +689,8 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             return;
         case K_RET:
             emit__exit_indirect(e);
+            return;
+        case K_SYS_END: /* the callout's leave path is the block's end */
             return;
         case K_JCC:
             emit__jcc(e, x->in.opcode & 0xf, x->target, next);
@@ -708,6 +733,7 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     xb.nbytes = 0;
     pass_decode(&xb, cpu);
     pass_liveness(&xb);
+    b->key = *k; /* the indirect exit's probe reads it */
     b->ctx = (int8_t)cache__context(c, k);
     struct emit e = { .p = code, .stubs = cache__reserved(c), .b = b, .ninsns = xb.n, .ibl = cache__ibl(c) };
     uint32_t end_eip = cpu->eip + (xb.n ? (uint32_t)xb.nbytes : 0);
@@ -716,7 +742,6 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     pass_emit(&xb, &e, cpu->eip, end_eip);
     emit__misses(&e);
 
-    b->key = *k;
     b->ninsns = (uint16_t)xb.n;
     b->nbytes = (uint16_t)guest_code__read(cpu, k->lin, guest, xb.nbytes);
     if (!protect_block(b, cpu))

@@ -183,19 +183,26 @@ START_TEST(memory_operands_inline)
 END_TEST
 
 /* Paging on: a page directory at 0x50000 identity-maps the first 4 MiB
- * with a page table at 0x51000 in which page 0x200 is not present. */
-static void map_with_hole_at_0x200000(void)
+ * with a page table at 0x51000 (the PTE of page n at 0x51000 + 4n). */
+static void map_identity(void)
 {
     for (uint32_t i = 0; i < 1024; i++) {
         uint32_t pte = i << 12 | 0x7;
-        if (i == 0x200)
-            pte = 0;
         fix_poke(0x51000 + 4 * i, &pte, 4);
     }
     uint32_t pde = 0x51000 | 0x7;
     fix_poke(0x50000, &pde, 4);
     fix_cpu->cr3 = 0x50000;
     fix_cpu->cr0 |= CR0_PG;
+    tlb__flush(fix_cpu, true);
+}
+
+/* The same, but page 0x200 is not present. */
+static void map_with_hole_at_0x200000(void)
+{
+    map_identity();
+    uint32_t none = 0;
+    fix_poke(0x51000 + 4 * 0x200, &none, 4);
     tlb__flush(fix_cpu, true);
 }
 
@@ -322,6 +329,146 @@ START_TEST(write_through_alias)
 }
 END_TEST
 
+/* The loop body of the cross-page tests at linear 0x2000, physical phys:
+ * add eax, imm; dec ecx; jnz 0x100a; jmp 0x100f (both back on page 1). */
+static void poke_far_body(uint32_t phys, uint8_t imm)
+{
+    const uint8_t body[] = { 0x83, 0xc0, imm,                    /* add eax, imm */
+                             0x49,                               /* dec ecx */
+                             0x0f, 0x85, 0x00, 0xf0, 0xff, 0xff, /* jnz 0x100a */
+                             0xe9, 0x00, 0xf0, 0xff, 0xff };     /* jmp 0x100f */
+    fix_poke(phys, body, sizeof(body));
+}
+
+/* Two passes of a loop whose body lies on the next page, both directions
+ * chained across the page boundary; between the passes the guest points
+ * linear 0x2000 at physical 0x3000 (a body adding 100, not 1) and then
+ * runs the 7 bytes of `flush`. Those flush the TLB, so the second pass
+ * must run the new body, not follow the links made under the old
+ * mapping. */
+static void run_remapped_loop(const uint8_t flush[7])
+{
+    map_identity();
+    poke_far_body(0x2000, 1);
+    poke_far_body(0x3000, 100);
+    uint64_t cross0 = stats.bt_chains_cross, drop0 = stats.bt_unchained_flush;
+    uint8_t code[] = { 0xbb, 2, 0, 0, 0,               /* mov ebx, 2 */
+                       0xb9, 5, 0, 0, 0,               /* again: mov ecx, 5 */
+                       0xe9, 0xf1, 0x0f, 0, 0,         /* 0x100a: jmp 0x2000 */
+                       0x4b,                           /* 0x100f: dec ebx */
+                       0x74, 0x13,                     /* jz done */
+                       0xc7, 0x05, 0x08, 0x10, 0x05, 0, 0x07, 0x30, 0, 0, /* mov [PTE of 0x2000], 0x3007 */
+                       0, 0, 0, 0, 0, 0, 0,            /* 0x101c: flush */
+                       0xeb, 0xe0,                     /* jmp again */
+                       0xf4 };                         /* done: hlt */
+    memcpy(code + 0x1c, flush, 7);
+    fix_code(code, sizeof(code));
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5 * 1 + 5 * 100);
+    ck_assert_uint_ge(stats.bt_chains_cross - cross0, 2);
+    ck_assert_uint_ge(stats.bt_unchained_flush - drop0, 2);
+}
+
+START_TEST(cross_page_chain_cr3_write)
+{
+    const uint8_t flush[7] = { 0x0f, 0x20, 0xda,       /* mov edx, cr3 */
+                               0x0f, 0x22, 0xda,       /* mov cr3, edx */
+                               0x90 };
+    run_remapped_loop(flush);
+}
+END_TEST
+
+START_TEST(cross_page_chain_invlpg)
+{
+    const uint8_t flush[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x20, 0, 0 }; /* invlpg [0x2000] */
+    run_remapped_loop(flush);
+}
+END_TEST
+
+/* The guest rewrites the body of a loop chained across a page boundary
+ * from page 1: the body's block dies, and so does the link into it from
+ * page 1, which no write to page 1 would have killed. */
+START_TEST(cross_page_chain_target_written)
+{
+    uint64_t cross0 = stats.bt_chains_cross, dead0 = stats.bt_unchained_dead;
+    poke_far_body(0x2000, 1);
+    FIX_CODE_BYTES(0xbb, 2, 0, 0, 0,                   /* mov ebx, 2 */
+                   0xb9, 5, 0, 0, 0,                   /* again: mov ecx, 5 */
+                   0xe9, 0xf1, 0x0f, 0, 0,             /* 0x100a: jmp 0x2000 */
+                   0x4b,                               /* 0x100f: dec ebx */
+                   0x74, 0x09,                         /* jz done */
+                   0xc6, 0x05, 0x02, 0x20, 0, 0, 100,  /* mov byte [0x2002], 100 */
+                   0xeb, 0xea,                         /* jmp again */
+                   0xf4);                              /* done: hlt */
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5 * 1 + 5 * 100);
+    ck_assert_uint_ge(stats.bt_chains_cross - cross0, 2);
+    ck_assert_uint_ge(stats.bt_unchained_dead - dead0, 2);
+}
+END_TEST
+
+/* A loop that calls a function on the next page through a register,
+ * stops at a HLT, runs the 7 bytes of `flush`, and loops again: CALL
+ * ESI and RET go through the inline indirect-branch table. The function
+ * at linear 0x2000 adds 1 to EAX from physical 0x2000, 100 from 0x3000;
+ * remap says whether the test points 0x2000 at 0x3000 before the flush.
+ * Returns the indirect-branch misses of the second loop. */
+static uint64_t run_indirect_remapped(const uint8_t flush[7], bool remap)
+{
+    map_identity();
+    fix_poke(0x2000, (const uint8_t[]){ 0x83, 0xc0, 1, 0xc3 }, 4);   /* add eax, 1; ret */
+    fix_poke(0x3000, (const uint8_t[]){ 0x83, 0xc0, 100, 0xc3 }, 4); /* add eax, 100; ret */
+    uint8_t code[] = { 0xb9, 5, 0, 0, 0,                  /* mov ecx, 5 */
+                       0xbe, 0x00, 0x20, 0, 0,            /* L: mov esi, 0x2000 */
+                       0xff, 0xd6,                        /* call esi */
+                       0x49,                              /* dec ecx */
+                       0x75, 0xf6,                        /* jnz L */
+                       0xf4,                              /* hlt */
+                       0, 0, 0, 0, 0, 0, 0,               /* 0x1010: flush */
+                       0xb9, 5, 0, 0, 0,                  /* mov ecx, 5 */
+                       0xff, 0xd6,                        /* M: call esi */
+                       0x49,                              /* dec ecx */
+                       0x75, 0xfb,                        /* jnz M */
+                       0xf4 };                            /* hlt */
+    memcpy(code + 0x10, flush, 7);
+    fix_code(code, sizeof(code));
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5);
+    if (remap) {
+        uint32_t pte = 0x3000 | 0x7;
+        fix_poke(0x51008, &pte, 4);
+    }
+    uint64_t miss0 = stats.bt_ibl_misses;
+    bt_run_to_hlt(bt_eng, 1000);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], remap ? 5 + 500 : 10);
+    return stats.bt_ibl_misses - miss0;
+}
+
+/* The inline table's entries are checked against the TLB: a CR3 write or
+ * an INVLPG of the target's page that remaps it sends the branch to the
+ * new code; an INVLPG of another page leaves every entry usable. */
+START_TEST(indirect_branch_after_tlb_flush)
+{
+    const uint8_t cr3[7] = { 0x0f, 0x20, 0xda, 0x0f, 0x22, 0xda, 0x90 }; /* mov edx, cr3; mov cr3, edx */
+    ck_assert_uint_ge(run_indirect_remapped(cr3, true), 1);
+}
+END_TEST
+
+START_TEST(indirect_branch_after_invlpg)
+{
+    const uint8_t target[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x20, 0, 0 }; /* invlpg [0x2000] */
+    ck_assert_uint_ge(run_indirect_remapped(target, true), 1);
+}
+END_TEST
+
+START_TEST(indirect_branch_survives_other_invlpg)
+{
+    const uint8_t other[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x50, 0, 0 }; /* invlpg [0x5000] */
+    /* Only the first return into the second loop, a new block, misses. */
+    ck_assert_uint_eq(run_indirect_remapped(other, false), 1);
+}
+END_TEST
+
 static int ack_count;
 
 static int ack_0x20(void *opaque)
@@ -372,7 +519,7 @@ END_TEST
  * vol. 2, BT) and is left to the interpreter. */
 START_TEST(bit_test_memory_operand)
 {
-    uint64_t bt0 = stats.insns_bt, fb0 = stats.insns_fallback;
+    uint64_t bt0 = stats.insns_bt, fb0 = stats.insns_fallback, co0 = stats.bt_callouts;
     FIX_CODE_BYTES(0x0f, 0xba, 0x2e, 0x23,   /* L: bts dword [esi], 35 (bit 3) */
                    0x0f, 0x92, 0xc1,         /* setb cl */
                    0x0f, 0xba, 0x76, 0x04, 0x01, /* btr dword [esi+4], 1 */
@@ -394,7 +541,8 @@ START_TEST(bit_test_memory_operand)
     /* The second pass: every bit already as left by the first. */
     ck_assert_uint_eq(fix_cpu->gpr[R_ECX] & 0xffff, 0x0001);
     ck_assert_uint_eq(fix_cpu->gpr[R_EDX] & 0xff, 1);
-    ck_assert_uint_eq(stats.insns_fallback - fb0, 2 + 1 + 1); /* bts m, r twice, hlt, the first miss */
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 1 + 1); /* hlt, the first miss */
+    ck_assert_uint_eq(stats.bt_callouts - co0, 2);         /* bts m, r twice, called out */
     ck_assert_uint_ge(stats.insns_bt - bt0, 2 * 8 - 2 - 1);
 }
 END_TEST
@@ -907,6 +1055,195 @@ START_TEST(x87_unmasked_exception_in_run)
 }
 END_TEST
 
+/* Flat protected mode with an IDT whose vectors 1, 13 and 0x20 go to a
+ * HLT at 0x2000 (interrupt gates, CPL 0), a TSS with ESP0 and an I/O
+ * permission bitmap that denies only port 0x81, and (user) the CPU at
+ * CPL 3 with IOPL 0. */
+static void sys_setup(bool user)
+{
+    uint64_t gdt[6] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull, 0x00cffa000000ffffull,
+                        0x00cff2000000ffffull, 0 };
+    fix_poke(0x60000, gdt, sizeof gdt);
+    fix_cpu->gdtr.base = 0x60000;
+    fix_cpu->gdtr.limit = sizeof gdt - 1;
+    const unsigned vectors[] = { 1, 13, 0x20 };
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t gate[2] = { 0x08u << 16 | 0x2000, 0x8e00 };
+        fix_poke(0x61000 + 8 * vectors[i], gate, sizeof gate);
+    }
+    fix_cpu->idtr.base = 0x61000;
+    fix_cpu->idtr.limit = 0x7ff;
+    fix_poke(0x2000, "\xf4", 1);                /* handler: hlt */
+    uint32_t esp0 = 0x38000, ss0 = 0x10;
+    uint16_t iomap = 0x68;
+    uint8_t deny = 1u << 1;                     /* port 0x81 */
+    fix_poke(0x62000 + 4, &esp0, 4);
+    fix_poke(0x62000 + 8, &ss0, 4);
+    fix_poke(0x62000 + 0x66, &iomap, 2);
+    fix_poke(0x62000 + iomap + 0x10, &deny, 1);
+    fix_poke(0x62000 + iomap + 0x2000, "\xff", 1);
+    fix_seg(S_TR, 0x28, 0x62000, 0x68 + 0x2000, DESC_P | 0xb);
+    if (!user)
+        return;
+    fix_seg(S_CS, 0x1b, 0, 0xffffffffu,
+            DESC_P | DESC_S | DESC_CODE | DESC_R | DESC_A | DESC_DB | DESC_G | 3 << DESC_DPL_SHIFT);
+    for (int s = S_ES; s <= S_GS; s++)
+        if (s != S_CS)
+            fix_seg(s, 0x23, 0, 0xffffffffu, DESC_P | DESC_S | DESC_W | DESC_A | DESC_DB | DESC_G | 3 << DESC_DPL_SHIFT);
+    fix_cpu->cpl = 3;
+    tlb__flush(fix_cpu, true);
+}
+
+/* Sensitive instructions run by the interpreter from inside the block
+ * (sys_callout.c): the block goes on after them, the flags and registers
+ * they read and write pass through. */
+START_TEST(sensitive_instructions_call_out)
+{
+    uint64_t fb0 = stats.insns_fallback, co0 = stats.bt_callouts, ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0x39, 0xc0,               /* L: cmp eax, eax (ZF = 1) */
+                   0xfa,                     /* cli */
+                   0x9c,                     /* pushfd */
+                   0x5a,                     /* pop edx */
+                   0x0f, 0x01, 0x45, 0x00,   /* sgdt [ebp] */
+                   0x0f, 0x94, 0xc3,         /* setz bl: ZF through the callouts */
+                   0x01, 0xde,               /* add esi, ebx */
+                   0x52,                     /* push edx */
+                   0x9d,                     /* popfd */
+                   0x49,                     /* dec ecx */
+                   0x75, 0xed,               /* jnz L */
+                   0xf4);
+    fix_cpu->eflags |= F_IF;
+    fix_cpu->gpr[R_ECX] = 3;
+    fix_cpu->gpr[R_EBP] = FIX_DATA;
+    fix_cpu->gdtr.base = 0x12345678;
+    fix_cpu->gdtr.limit = 0x1f;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESI], 3);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EDX] & (F_IF | F_ZF), F_ZF); /* CLI's IF = 0, CMP's ZF */
+    ck_assert_uint_eq(fix_peek(FIX_DATA, 2), 0x1f);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 2, 4), 0x12345678);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESP], FIX_STACK);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 3 * 4);           /* cli, pushfd, sgdt, popfd */
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 0);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 1);            /* hlt */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    refusals__print_stats(fix_m, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "callouts by kind"));
+    ck_assert_ptr_nonnull(strstr(text, "  pushfd "));
+    free(text);
+}
+END_TEST
+
+/* At CPL 3: IN from a port the I/O bitmap allows runs in the block; CLI
+ * with IOPL 0 raises #GP(0) from the callout (SDM vol. 2, CLI), delivered
+ * with the frame's EIP at the CLI and the instructions before it done. */
+START_TEST(callout_faults_at_cpl3)
+{
+    uint64_t co0 = stats.bt_callouts, ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0xe4, 0x80,               /* in al, 0x80 (allowed) */
+                   0x43,                     /* inc ebx */
+                   0xfa,                     /* cli: #GP(0) */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    sys_setup(true);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_int_eq(fix_cpu->cpl, 0);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 1);
+    ck_assert_uint_eq(fix_peek(0x38000 - 24, 4), 0);              /* error code */
+    ck_assert_uint_eq(fix_peek(0x38000 - 20, 4), FIX_CODE + 3);   /* EIP: the CLI */
+    ck_assert_uint_eq(fix_peek(0x38000 - 16, 4), 0x1b);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 2);
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 1);
+}
+END_TEST
+
+/* IN from a port the I/O bitmap denies: #GP(0) from the callout. */
+START_TEST(callout_in_denied_port)
+{
+    FIX_CODE_BYTES(0x43,                     /* inc ebx */
+                   0xe4, 0x81,               /* in al, 0x81 (denied) */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    sys_setup(true);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 1);
+    ck_assert_uint_eq(fix_peek(0x38000 - 20, 4), FIX_CODE + 1);   /* EIP: the IN */
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 0);                    /* not read */
+}
+END_TEST
+
+/* STI with an interrupt pending: delivered after the next instruction
+ * (the STI shadow, SDM vol. 2, STI), not inside the block. */
+START_TEST(sti_delivers_after_the_shadow)
+{
+    uint64_t co0 = stats.bt_callouts, ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0xfb,                     /* sti */
+                   0x40,                     /* inc eax (in the shadow) */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    sys_setup(false);
+    fix_m->intr_line = true;
+    fix_m->intr_ack = ack_0x20;
+    ack_count = 0;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_int_eq(ack_count, 1);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), FIX_CODE + 2); /* the frame's EIP: inc ebx */
+    ck_assert_uint_eq(stats.bt_callouts - co0, 1);                /* sti, in the block */
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 1);
+}
+END_TEST
+
+/* POPFD that sets TF: the single-step trap comes after the instruction
+ * that follows it (SDM vol. 3, 17.3.1.4), so the block leaves after the
+ * callout. */
+START_TEST(popf_sets_tf)
+{
+    uint64_t co0 = stats.bt_callouts, ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0x68, 0x02, 0x01, 0x00, 0x00, /* push 0x102 (TF) */
+                   0x9d,                     /* popfd */
+                   0x40,                     /* inc eax: trap after it */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    sys_setup(false);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), FIX_CODE + 7); /* the frame's EIP: inc ebx */
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 4, 4) & F_TF, F_TF);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 1);                /* popfd, in the block */
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 1);
+}
+END_TEST
+
+/* A callout that stores into its own block (MOVSB over a later
+ * instruction): the block leaves after it and the new code runs. */
+START_TEST(callout_writes_its_own_block)
+{
+    uint64_t ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0xbe, 0x00, 0x00, 0x02, 0x00, /* mov esi, FIX_DATA */
+                   0xbf, 0x0c, 0x10, 0x00, 0x00, /* mov edi, FIX_CODE + 12 */
+                   0xa4,                     /* movsb: a NOP over the INC EBX */
+                   0x40,                     /* inc eax */
+                   0x43,                     /* inc ebx (overwritten) */
+                   0xf4);
+    fix_poke(FIX_DATA, "\x90", 1);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 1);
+}
+END_TEST
+
 static Suite *bt_block_suite(void)
 {
     Suite *s = suite_create("bt_block");
@@ -935,6 +1272,12 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, smc_rewrites_chained_block);
     tcase_add_test(tc, store_into_running_block);
     tcase_add_test(tc, write_through_alias);
+    tcase_add_test(tc, cross_page_chain_cr3_write);
+    tcase_add_test(tc, cross_page_chain_invlpg);
+    tcase_add_test(tc, cross_page_chain_target_written);
+    tcase_add_test(tc, indirect_branch_after_tlb_flush);
+    tcase_add_test(tc, indirect_branch_after_invlpg);
+    tcase_add_test(tc, indirect_branch_survives_other_invlpg);
     tcase_add_test(tc, interrupt_reaches_chained_loop);
     tcase_add_test(tc, indirect_branches_inline);
     tcase_add_test(tc, indirect_branch_with_cs_base);
@@ -944,6 +1287,12 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, x87_device_not_available);
     tcase_add_test(tc, x87_pending_exception);
     tcase_add_test(tc, x87_unmasked_exception_in_run);
+    tcase_add_test(tc, sensitive_instructions_call_out);
+    tcase_add_test(tc, callout_faults_at_cpl3);
+    tcase_add_test(tc, callout_in_denied_port);
+    tcase_add_test(tc, sti_delivers_after_the_shadow);
+    tcase_add_test(tc, popf_sets_tf);
+    tcase_add_test(tc, callout_writes_its_own_block);
     suite_add_tcase(s, tc);
     return s;
 }

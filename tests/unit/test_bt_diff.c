@@ -6,7 +6,9 @@
  * Besides ALU, moves, shifts and flags: multiplies, BT*, BSF/BSR,
  * SHLD/SHRD, RCL/RCR, XADD, CMPXCHG, BSWAP, LAHF/SAHF, CLD/STD, PAUSE,
  * LEAVE, F3 0F BC/BD, AH..BH beside a memory operand, string
- * instructions with and without REP, DIV.
+ * instructions with and without REP, DIV; runs of x87 and MMX
+ * instructions (register and memory forms, x87 control instructions)
+ * from a random x87 state, whose whole state is compared too.
  * Memory operands address a window across a page boundary, so aligned,
  * misaligned and page-crossing accesses all occur. BT_DIFF_CASES sets the count
  * (default 3000; the issue's full run is 1000000). */
@@ -349,21 +351,41 @@ static void put_x87(struct gen *g, bool mem)
         put(g, m);
 }
 
-/* A run of x87 instructions (what the translator groups), sometimes with
- * MMX ones (interpreted; they set TOP and the tags) or EMMS among them. */
+/* One MMX instruction of the Pentium II (interp/mmx.c): the mm, mm/m64
+ * operations, MOVD and MOVQ both ways, the shifts by imm8, EMMS; a memory
+ * operand in the data window when mem. */
+static void put_mmx(struct gen *g, bool mem)
+{
+    static const uint8_t ops[] = { 0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x74,
+                                   0x75, 0x76, 0xd1, 0xd2, 0xd3, 0xd5, 0xd8, 0xd9, 0xdb, 0xdc, 0xdd, 0xdf, 0xe1,
+                                   0xe2, 0xe5, 0xe8, 0xe9, 0xeb, 0xec, 0xed, 0xef, 0xf1, 0xf2, 0xf3, 0xf5, 0xf8,
+                                   0xf9, 0xfa, 0xfc, 0xfd, 0xfe, 0x6e, 0x6f, 0x7e, 0x7f, 0x71, 0x72, 0x73, 0x77 };
+    unsigned op = ops[rnd() % sizeof(ops)];
+    put(g, 0x0f);
+    put(g, op);
+    if (op == 0x77)
+        return;
+    if (op >= 0x71 && op <= 0x73) { /* PSRL /2, PSRA /4 (not Q), PSLL /6 by imm8 */
+        put(g, modrm_reg(op == 0x73 ? (rnd() & 1 ? 2 : 6) : 2 + 2 * (rnd() % 3), rnd()));
+        put(g, rnd() % 72);
+    } else if (mem) {
+        put_mem(g, rnd());
+    } else {
+        put(g, modrm_reg(rnd(), rnd()));
+    }
+}
+
+/* A run of x87 instructions (what the translator groups), with MMX ones
+ * among them (which set TOP and the tags). */
 static void gen_x87_run(struct gen *g, bool mem)
 {
     int n = 1 + rnd() % 6;
     for (int i = 0; i < n; i++) {
         unsigned pick = rnd() % 16;
-        if (pick == 0) { /* paddd, pxor, movq, pcmpgtb mm, mm; emms */
-            put(g, 0x0f);
-            put(g, (const uint8_t[]){ 0xfe, 0xef, 0x6f, 0x64, 0x77 }[rnd() % 5]);
-            if (g->b[g->n - 1] != 0x77)
-                put(g, modrm_reg(rnd(), rnd()));
-        } else {
-            put_x87(g, mem && pick < 6);
-        }
+        if (pick < 3)
+            put_mmx(g, mem && rnd() % 2);
+        else
+            put_x87(g, mem && pick < 8);
     }
 }
 

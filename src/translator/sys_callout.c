@@ -1,0 +1,202 @@
+/* sys_callout.c - sensitive and rarely used instructions (PUSHF/POPF,
+ * CLI/STI, IN/OUT, segment loads, descriptor-table reads, CPUID, RDMSR,
+ * MOV CR/DR, LOCKed and non-flat forms...) run by the interpreter from
+ * inside a translated block, instead of ending the block before them.
+ *
+ * At such an instruction the block stores its EIP, puts the address of
+ * the instruction's kind (its mnemonic's entry in `kinds`, which -d
+ * out_asm names) into R8 and the next EIP into R14D, and calls
+ * bt86_sys_callout. That saves the guest registers and arithmetic flags
+ * into struct cpu (the exit stub's layout, stubs.c), calls
+ * sys_callout__run, which runs the instruction as one interpreter step
+ * (interp__engine_run: every check, exceptions delivered, the count of
+ * retired instructions kept by the interpreter, so the block gives the
+ * instruction's budget back), and loads the registers and flags back. The
+ * block goes on when the step completed the instruction at the next EIP
+ * and left unchanged all a block assumes: the segments, CPL and mode
+ * (the block key), CR0/CR3/CR4 and the TLB generation (the block's own
+ * code and inline lookups), DR7, TF and RF, no deliverable interrupt or
+ * NMI and no interrupt shadow still due, the stop latch, no translated
+ * code invalidated (a store into the block itself); the call then
+ * returns past the code that follows it. Otherwise that code leaves the
+ * block with the state as the interpreter left it: a fault has been
+ * delivered, STI's shadow or a POPF that set TF are the C loop's careful
+ * steps.
+ *
+ * Guest time during a callout: cpu->icount (which guest time follows
+ * within a slice) does not yet include the instructions translated code
+ * retired since the C loop entered it, at most one slice's budget; the
+ * counts are exact once the block leaves.
+ */
+#include "translator/sys_callout.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/machine.h"
+#include "core/stats.h"
+#include "interp/code_wp.h"
+#include "interp/interp.h"
+#include "translator/block_log.h"
+#include "translator/insn_table.h"
+
+#define NMNEM (ZYDIS_MNEMONIC_MAX_VALUE + 1)
+
+/* Per mnemonic: callouts made, and of those, followed by an exit. */
+struct sys_kind {
+    uint64_t calls, exits;
+};
+static struct sys_kind kinds[NMNEM];
+
+bool sys_callout__takes(const ZydisDecodedInstruction *in, unsigned kind, bool *end)
+{
+    *end = (kind & K_KIND_MASK) == K_SYS_END;
+    /* DIV's guard (div_guard.c) is for its copied form. */
+    if (in->mnemonic == ZYDIS_MNEMONIC_DIV)
+        return false;
+    /* A copied kind in a form the copy cannot keep (segment or system
+     * registers, LOCK, non-flat segments, 16-bit addressing...) is one
+     * the interpreter runs as well as any. */
+    switch (kind & K_KIND_MASK) {
+    case K_COPY:
+    case K_PUSH:
+    case K_POP:
+    case K_SYS:
+    case K_SYS_END:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What a callout must find unchanged for the block to go on. */
+struct sys_assumed {
+    struct seg_cache seg[S_GS + 1];
+    uint32_t cr0, cr3, cr4, dr7, gen;
+    int cpl;
+    uint64_t invalidated;
+};
+
+static void assumed(const struct cpu *cpu, struct sys_assumed *a)
+{
+    memset(a, 0, sizeof(*a));
+    memcpy(a->seg, cpu->seg, sizeof(a->seg));
+    a->cr0 = cpu->cr0;
+    a->cr3 = cpu->cr3;
+    a->cr4 = cpu->cr4;
+    a->dr7 = cpu->dr[7];
+    a->gen = code_wp__gen;
+    a->cpl = cpu->cpl;
+    a->invalidated = stats.blocks_invalidated;
+}
+
+int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint32_t next);
+
+/* Returns 1 when the block goes on, 0 when it leaves. */
+int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint32_t next)
+{
+    struct machine *m = cpu->m;
+    struct sys_assumed before, after;
+    uint32_t eflags = cpu->eflags;
+    assumed(cpu, &before);
+    uint64_t retired = interp__engine_run(m, 1);
+    assumed(cpu, &after);
+    k->calls++;
+    stats.bt_callouts++;
+    /* The interrupt shadow of STI (or MOV/POP SS) covers the boundary
+     * after the instruction (SDM vol. 2, STI): with no interrupt or NMI
+     * that could be delivered there it has nothing to hold back, and is
+     * consumed as the interpreter's next step would. */
+    if (cpu->inhibit_irq && !m->intr_line && !cpu->nmi_pending)
+        cpu->inhibit_irq = false;
+    bool on = retired == 1 && cpu->eip == next
+        && (insn_table__kind((ZydisMnemonic)(k - kinds)) & K_KIND_MASK) != K_SYS_END
+        && !memcmp(&before, &after, sizeof(before)) && !((cpu->eflags ^ eflags) & (F_VM | F_AC))
+        && !(cpu->eflags & (F_TF | F_RF)) && !cpu->halted && !cpu->inhibit_irq && !cpu->nmi_pending
+        && !(m->intr_line && (cpu->eflags & F_IF)) && m->stop == STOP_NONE;
+    if (!on) {
+        k->exits++;
+        stats.bt_callout_exits++;
+    }
+    return on;
+}
+
+/*
+ * The code the block runs at the instruction:
+ *   mov dword [r13 + eip], eip
+ *   mov r8, &kinds[mnemonic]; mov r14d, next eip
+ *   mov r15, bt86_sys_callout; call r15
+ *   lea r9, [r9 + d]           the leave path (the callout returns past it
+ *   mov r10d, 0                when the block goes on): the budget of the
+ *   jmp exit stub              instructions after this one back
+ * The trampoline gives this instruction's budget back itself (the
+ * interpreter counted it), keeps R9-R11, and may clobber R8, R14, R15 (the
+ * translated code's scratch). The host stack is 16-byte aligned in
+ * translated code: the return address and three pushes realign it.
+ */
+#define SYS_LEAVE_BYTES 15
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+_Static_assert(offsetof(struct cpu, gpr) == 0 && offsetof(struct cpu, eip) == 32
+               && offsetof(struct cpu, eflags) == 36, "the trampoline's struct cpu offsets");
+_Static_assert(F_ARITH == 0x8d5, "the trampoline's arithmetic flags mask");
+__asm__(".pushsection .text\n"
+        ".globl bt86_sys_callout\n.hidden bt86_sys_callout\nbt86_sys_callout:\n\t"
+        "mov %eax, 0(%r13)\n\tmov %ecx, 4(%r13)\n\tmov %edx, 8(%r13)\n\tmov %ebx, 12(%r13)\n\t"
+        "mov %r12d, 16(%r13)\n\tmov %ebp, 20(%r13)\n\tmov %esi, 24(%r13)\n\tmov %edi, 28(%r13)\n\t"
+        "pushfq\n\tpop %r15\n\tand $0x8d5, %r15d\n\tandl $~0x8d5, 36(%r13)\n\tor %r15d, 36(%r13)\n\t"
+        "push %r9\n\tpush %r10\n\tpush %r11\n\t"
+        "mov %r13, %rdi\n\tmov %r8, %rsi\n\tmov %r14d, %edx\n\tcall sys_callout__run\n\t"
+        "pop %r11\n\tpop %r10\n\tpop %r9\n\t"
+        "lea 1(%r9), %r9\n\t"
+        "test %eax, %eax\n\tjz 1f\n\taddq $" STR(SYS_LEAVE_BYTES) ", (%rsp)\n1:\n\t"
+        "mov 36(%r13), %r15d\n\tand $0x8d5, %r15d\n\tpush %r15\n\tpopfq\n\t"
+        "mov 0(%r13), %eax\n\tmov 4(%r13), %ecx\n\tmov 8(%r13), %edx\n\tmov 12(%r13), %ebx\n\t"
+        "mov 16(%r13), %r12d\n\tmov 20(%r13), %ebp\n\tmov 24(%r13), %esi\n\tmov 28(%r13), %edi\n\t"
+        "ret\n"
+        ".popsection\n");
+void bt86_sys_callout(void);
+
+void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32_t eip, uint32_t next,
+                       unsigned count)
+{
+    struct sys_kind *k = &kinds[in->mnemonic];
+    uint64_t kind = (uintptr_t)k, fn = (uintptr_t)bt86_sys_callout;
+    char name[48];
+    snprintf(name, sizeof(name), "callout %s", ZydisMnemonicGetString(in->mnemonic));
+    block_log__name(k, name);
+    block_log__name((const void *)bt86_sys_callout, "sensitive-instruction callout");
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xc7, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
+    emit__bytes(e, &eip, 4);
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);               /* mov r8, imm64 */
+    emit__bytes(e, &kind, 8);
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xbe }, 2);               /* mov r14d, imm32 */
+    emit__bytes(e, &next, 4);
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0xbf }, 2);               /* mov r15, imm64 */
+    emit__bytes(e, &fn, 8);
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xff, 0xd7 }, 3);         /* call r15 */
+    const uint8_t *leave = e->p;
+    int8_t d = (int8_t)(e->ninsns - count - 1);
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0x49, (uint8_t)d }, 4); /* lea r9, [r9 + d] */
+    emit__bytes(e, (const uint8_t[]){ 0x41, 0xba, 0, 0, 0, 0, 0xe9 }, 7); /* mov r10d, 0; jmp */
+    uint32_t rel = (uint32_t)(e->stubs + STUB_EXIT_OFFSET - (e->p + 4));
+    emit__bytes(e, &rel, 4);
+    assert(e->p - leave == SYS_LEAVE_BYTES);
+    (void)leave;
+}
+
+void sys_callout__print(FILE *f)
+{
+    if (!stats.bt_callouts)
+        return;
+    fprintf(f, "callouts by kind (instructions the interpreter ran inside translated blocks: %" PRIu64
+            ", of which %" PRIu64 " left the block):\n", stats.bt_callouts, stats.bt_callout_exits);
+    for (size_t m = 0; m < NMNEM; m++)
+        if (kinds[m].calls)
+            fprintf(f, "  %-12s %14" PRIu64 "  left the block %" PRIu64 "\n",
+                    ZydisMnemonicGetString((ZydisMnemonic)m), kinds[m].calls, kinds[m].exits);
+}

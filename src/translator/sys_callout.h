@@ -1,0 +1,32 @@
+/* sys_callout.h - private to the translator: sensitive and rarely used
+ * instructions run by the interpreter from inside a translated block
+ * (sys_callout.c). */
+#ifndef BT86_TRANSLATOR_SYS_CALLOUT_H
+#define BT86_TRANSLATOR_SYS_CALLOUT_H
+
+#include <Zydis/Zydis.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "translator/emit.h"
+
+/* Whether the block may call the interpreter for in (of table kind `kind`,
+ * which the translator could not copy) instead of ending before it; *ends
+ * says whether the block must end after it (it changes what the block's
+ * code assumes: paging, CR0). */
+bool sys_callout__takes(const ZydisDecodedInstruction *in, unsigned kind, bool *ends);
+
+/* The callout for the instruction in at eip (next: the EIP after it, in
+ * the code size), the count-th of the block:
+ * the guest state into struct cpu, one interpreter step, the state back;
+ * the block goes on when the step left nothing a block assumes changed,
+ * else it leaves for the C loop after the instruction (or, when it
+ * faulted, with the exception delivered). */
+void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32_t eip, uint32_t next,
+                       unsigned count);
+
+/* -d stats: the callouts by kind (mnemonic), with how many left the block. */
+void sys_callout__print(FILE *f);
+
+#endif
