@@ -12,11 +12,12 @@
  *
  * A block is found by its key: the linear address of its first byte and
  * the physical page that address maps to, the CS base and limit, the
- * default code size, the CPL and which data segments are flat (the
- * decoding and every check translated code relies on). The engine reads
- * the physical page from the TLB at each lookup, and checks the second
- * page of a block that spans two (nbytes2) itself. The table is a
- * power-of-two array of hash chains.
+ * default code size, the CPL and which data segments are flat or
+ * 4 GiB-limited with a base (the decoding and every check translated code
+ * relies on; a base itself is read at run time, so a block is right under
+ * any). The engine reads the physical page from the TLB at each lookup,
+ * and checks the second page of a block that spans two (nbytes2) itself.
+ * The table is a power-of-two array of hash chains.
  *
  * Consistency is by write protection (interp/code_wp.c): the guest bytes
  * of every block are marked in their physical pages, and a write to them
@@ -49,13 +50,13 @@
  *
  * Indirect branches (RET, JMP/CALL r/m) probe a direct-mapped table from
  * guest EIP to host code inline (cache__ibl). An entry's tag is the id of
- * its key's context (one of a few: CS base and limit, mode, flat
- * segments), which the probing block compares with its own context: the
- * same key but for the address and physical page, as for chaining. The
- * entry also holds the linear and physical page its block was looked up
- * under, which the probe compares with the TLB's entry for the target
- * (and the fetch right at the block's CPL): the same test as the C loop's
- * lookup, so entries survive TLB flushes that leave their page mapped
+ * its key's context (one of a few: CS base and limit, mode, flat and
+ * based segments), which the probing block compares with its own
+ * context: the same key but for the address and physical page, as for
+ * chaining. The entry also holds the linear and physical page its block
+ * was looked up under, which the probe compares with the TLB's entry for
+ * the target (and the fetch right at the block's CPL): the same test as
+ * the C loop's lookup, so entries survive TLB flushes that leave their page mapped
  * where it was (INVLPG of other pages, global pages across CR3 writes,
  * or the page walked again to the same frame). Blocks reaching into a
  * second page stay out of the table. A dying block leaves the table; a
@@ -121,7 +122,8 @@ static struct block **recent_slot(struct cache *c, uint32_t lin)
 
 static bool same_context(const struct block_key *a, const struct block_key *b)
 {
-    return a->cs_base == b->cs_base && a->cs_limit == b->cs_limit && a->mode == b->mode && a->flat == b->flat;
+    return a->cs_base == b->cs_base && a->cs_limit == b->cs_limit && a->mode == b->mode && a->flat == b->flat
+        && a->based == b->based;
 }
 
 static bool key__equal(const struct block_key *a, const struct block_key *b)

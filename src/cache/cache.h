@@ -18,6 +18,13 @@ struct block_key {
     uint8_t flat;      /* bit s: segment s is flat (base 0, limit 4 GiB,
                         * writable data) and alignment checking is off, so
                         * its accesses may be translated inline */
+    uint8_t based;     /* bit s: segment s (ES, DS, FS or GS) is writable
+                        * expand-up data with a 4 GiB limit and a nonzero
+                        * base, alignment checking off, and code at this
+                        * CPL has been seen to access it (seg_want);
+                        * translated code reads the base from
+                        * cpu->seg[s].base at each access, so the base
+                        * itself is not in the key */
 };
 #define BLOCK_MODE_CODE32 0x01u
 #define BLOCK_MODE_CPL_SHIFT 1   /* bits 1-2: CPL */
@@ -31,6 +38,9 @@ struct block {
     uint16_t nbytes2;        /* how many of them lie on the next page */
     bool dead;               /* invalidated: unreachable, never chained to */
     int8_t ctx;              /* its key's context id (cache__context) */
+    uint8_t seg_want;        /* bit s: a memory operand through segment s
+                              * (ES, DS, FS, GS), neither flat nor in
+                              * key.based, was left to the interpreter */
     uint32_t phys2;          /* the next page's physical page (nbytes2 > 0) */
     const uint8_t *guest;    /* copy of those bytes (for -d in_asm) */
     const uint8_t *host;     /* entry of the host code */
@@ -65,7 +75,7 @@ struct ibl_entry {
                               * first 8 bytes of a struct tlb_entry */
 };
 #define CACHE_IBL_SIZE 4096u
-#define CACHE_CONTEXTS 4
+#define CACHE_CONTEXTS 16 /* code sizes, CPLs, segment shapes seen */
 
 /* Create a cache with code_bytes of host code space; the first
  * reserved_bytes of it hold code that survives flushes (the engine's entry
@@ -109,8 +119,8 @@ unsigned cache__unchain_cross(struct cache *c);
 /* The indirect-branch table, at a fixed address for generated code. */
 const struct ibl_entry *cache__ibl(const struct cache *c);
 /* The id (0..CACHE_CONTEXTS-1) of the key's context (everything but the
- * addresses: CS base and limit, mode, flat segments), given on first use;
- * -1 when all are taken (until the next flush). */
+ * addresses: CS base and limit, mode, flat and based segments), given on
+ * first use; -1 when all are taken (until the next flush). */
 int cache__context(struct cache *c, const struct block_key *k);
 /* Enter b in the indirect-branch table, valid while the TLB maps its page
  * where it does now (b lies on one page). */

@@ -37,7 +37,9 @@ void cpu__reset(struct cpu *cpu)
     cpu->dr[7] = 0x400;
     cpu->a20 = true;
     cpu->msr.apic_base = 0xfee00000u | (1u << 8) | (1u << 11);
-    for (int i = 0; i < TLB_SIZE; i++)
+    for (int i = 0; i < TLB_SIZE; i++) {
         cpu->tlb[i].lin_page = TLB_INVALID;
+        tlb_entry__sync(&cpu->tlb[i]);
+    }
     fpu__reset(cpu);
 }

@@ -153,6 +153,12 @@ struct tlb_entry {
     uint32_t lin_page;  /* linear address & ~0xfff, or TLB_INVALID */
     uint32_t phys_page; /* physical address & ~0xfff */
     uint8_t *host;      /* host address of the frame, NULL for MMIO */
+    /* Derived from the fields around them by tlb_entry__sync, for the
+     * translator's inline lookup (one compare checks page and right):
+     * tag[k] is lin_page when perm has bit 1 << k, else TLB_INVALID;
+     * addend is host - lin_page (host address = linear + addend). */
+    uint32_t tag[4];
+    uintptr_t addend;
     uint8_t perm;       /* TLB_* rights the inline fast paths may use:
                          * rights minus what the interpreter withholds to
                          * see accesses (data breakpoints, cached code;
@@ -165,6 +171,15 @@ struct tlb_entry {
 #define TLB_SUP_W  0x02
 #define TLB_USER_R 0x04
 #define TLB_USER_W 0x08
+
+/* Recompute an entry's tags and addend: after every change of its
+ * lin_page, host or perm. */
+static inline void tlb_entry__sync(struct tlb_entry *e)
+{
+    for (unsigned k = 0; k < 4; k++)
+        e->tag[k] = e->perm >> k & 1 ? e->lin_page : TLB_INVALID;
+    e->addend = (uintptr_t)e->host - e->lin_page;
+}
 
 /* A pending exception, filled by the raiser and consumed by the delivery
  * code after longjmp back to the engine's loop. */

@@ -22,6 +22,12 @@ struct bt_state {
     bt_enter_fn enter;
     uint64_t chain;   /* the exit word of the last exit when chainable */
     uint32_t gen;     /* code_wp__gen at the last entry */
+    /* Per CPL, the segments some block accessed through a base (or would
+     * have, had its key said so: struct block's seg_want). Only those
+     * segments' based bits enter the key, so that a segment no code at
+     * that CPL uses through a base (Linux's user GS, TLS or null, under
+     * the kernel) does not split its blocks into two translations. */
+    uint8_t seg_want[4];
 };
 
 /* A write touched translated code on the physical page (code_wp). */
@@ -79,38 +85,46 @@ static bool bt__careful(const struct machine *m, const struct cpu *cpu)
         || log__on(LOG_cpu);
 }
 
-/* The data segments translated code may access inline: flat writable data
- * segments (base 0, limit 4 GiB) in protected mode, while alignment
- * checking is off (SDM vol. 3, 6.15 #AC); anything else goes to the
+/* The data segments translated code may access inline, in protected mode
+ * while alignment checking is off (SDM vol. 3, 6.15 #AC): expand-up
+ * writable data segments with a 4 GiB limit, whose only checks are then
+ * the linear address's 32-bit wrap and an access's end beyond offset
+ * 0xffffffff (SDM vol. 3, 3.4.3 and 5.3; translate.c). flat gets
+ * those with base 0 (SS only when 32-bit, for PUSH/POP/CALL/RET), based
+ * those of ES, DS, FS, GS with another base, which translated code adds
+ * from cpu->seg[s].base at each access; anything else goes to the
  * interpreter, which does every check. */
-static uint8_t bt__flat(const struct cpu *cpu)
+static void bt__segs(const struct cpu *cpu, uint8_t *flat, uint8_t *based)
 {
     const unsigned mask = DESC_P | DESC_S | DESC_CODE | DESC_E | DESC_W;
+    *flat = *based = 0;
     if (!cpu__pmode(cpu) || cpu__v86(cpu)
         || (cpu->cpl == 3 && (cpu->cr0 & CR0_AM) && (cpu->eflags & F_AC)))
-        return 0;
-    uint8_t flat = 0;
+        return;
     for (int s = S_ES; s <= S_GS; s++) {
         const struct seg_cache *c = &cpu->seg[s];
-        /* The stack must also be 32-bit (SS.B) for PUSH/POP/CALL/RET. */
-        if (c->base == 0 && c->limit == 0xffffffffu && (c->attr & mask) == (DESC_P | DESC_S | DESC_W)
-            && (s != S_SS || (c->attr & DESC_DB)))
-            flat |= (uint8_t)(1u << s);
+        if (c->limit != 0xffffffffu || (c->attr & mask) != (DESC_P | DESC_S | DESC_W))
+            continue;
+        if (c->base == 0 && (s != S_SS || (c->attr & DESC_DB)))
+            *flat |= (uint8_t)(1u << s);
+        else if (c->base != 0 && s != S_SS)
+            *based |= (uint8_t)(1u << s);
     }
-    return flat;
 }
 
-static struct block_key bt__key(const struct cpu *cpu)
+static struct block_key bt__key(const struct bt_state *s, const struct cpu *cpu)
 {
     const struct seg_cache *cs = &cpu->seg[S_CS];
     bool code32 = cpu__code32(cpu) && cpu__pmode(cpu) && !cpu__v86(cpu);
-    return (struct block_key){
-        .flat = bt__flat(cpu),
+    struct block_key k = {
         .lin = cs->base + cpu->eip,
         .cs_base = cs->base,
         .cs_limit = cs->limit,
         .mode = (uint8_t)((code32 ? BLOCK_MODE_CODE32 : 0) | cpu->cpl << BLOCK_MODE_CPL_SHIFT),
     };
+    bt__segs(cpu, &k.flat, &k.based);
+    k.based &= s->seg_want[cpu->cpl & 3];
+    return k;
 }
 
 /* The current translation of the code at CS:EIP, translating it when
@@ -122,7 +136,7 @@ static struct block_key bt__key(const struct cpu *cpu)
  * the TLB maps that page where it did. */
 static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
 {
-    struct block_key k = bt__key(cpu);
+    struct block_key k = bt__key(s, cpu);
     if (!guest_code__phys(cpu, k.lin, &k.phys)
         && (!guest_code__fill(cpu) || !guest_code__phys(cpu, k.lin, &k.phys)))
         return NULL;
@@ -139,6 +153,7 @@ static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
         b = translator__block(s->cache, cpu, &k);
     }
     stats.blocks_translated++;
+    s->seg_want[cpu->cpl & 3] |= b->seg_want; /* keyed on from the next lookup */
     return b;
 }
 

@@ -19,16 +19,24 @@
  *
  * - the tag holds the linear EIP, the default operand size, user or
  *   supervisor, and a generation; the CS limit is compared on each hit;
- * - anything that changes what a linear address maps to flushes the cache
- *   by starting a new generation: every TLB flush (CR0/CR3/CR4 writes,
- *   INVLPG, A20, task switches), a new machine (interp__init), and every
- *   entry from an engine whose guest writes code_wp does not see (the trap
- *   engine's native runs: interp__run, interp__exec_one). Page-table edits
- *   without INVLPG may leave the old translation in use, as a hardware TLB
- *   may (SDM vol. 3, 4.10.4.3);
+ * - an entry lives as long as the translation it was fetched through
+ *   would in the TLB: a CR3 write (also a task switch's), a TLB flush
+ *   that keeps global translations, starts a new generation for the
+ *   entries of non-global pages only (code_wp__l1_gen), since those of
+ *   global pages survive it (SDM vol. 3, 4.10.2.4); INVLPG drops the
+ *   entries of its page (and of its 4 MiB region when a large page may
+ *   have mapped them) and no others, after a per-page stamp told whether
+ *   the cache holds any at all (most INVLPGs are of data pages); every
+ *   other TLB flush (CR0, CR4 and debug-register writes, A20), a new
+ *   machine (interp__init), and every entry from an engine whose guest
+ *   writes code_wp does not see (the trap engine's native runs:
+ *   interp__run, interp__exec_one) start a new generation for all entries
+ *   (code_wp__l1_global too). Page-table edits without INVLPG may leave
+ *   the old translation in use, as a hardware TLB may (SDM vol. 3,
+ *   4.10.4.3);
  * - RAM that holds cached instructions is write-protected: each physical
  *   page carries a mark (64 bits, one per 64-byte granule holding a cached
- *   instruction, valid for one generation), and the TLB gives such pages
+ *   instruction, valid until every entry goes), and the TLB gives such pages
  *   no fast-path write rights (tlb_entry.perm). Every write to RAM that
  *   does not take an inline fast path comes here (code_wp__write): the
  *   slow memory path, which also serves REP MOVS/STOS and implicit
@@ -48,6 +56,10 @@
  * them, or until the code cache is flushed. Because marks are physical,
  * a write through any linear alias of the page is seen.
  *
+ * The translator also watches code_wp__gen, which moves on at every TLB
+ * flush and every decode-cache flush as before: cross-page chain links
+ * made under one mapping do not survive its change.
+ *
  * A flush is O(1) (the generation moves on) and cheap to recover from: a
  * first-level miss falls back to the second-level cache, indexed by the
  * host address and checked against the code bytes, which needs no
@@ -58,20 +70,75 @@
  */
 
 uint32_t code_wp__gen = 4;
+uint32_t code_wp__l1_gen = 8, code_wp__l1_global = 8;
 
 struct code_mark *code_wp__marks;
 uint32_t code_wp__pages;
 
-void code_wp__flush(void)
+/* The code_wp__l1_global at the last fill of the first level at a linear
+ * page, and through a 4 MiB page in a 4 MiB region (code_wp__note_l1). */
+static uint32_t l1_page_stamp[1u << 20], l1_large_stamp[1u << 10];
+
+static void gen_next(void)
 {
     code_wp__gen += 4;
-    if (code_wp__gen != 0)
+    if (code_wp__gen == 0)
+        code_wp__gen = 4;
+}
+
+/* A new first-level generation for the entries of non-global pages, and
+ * with all for every entry. */
+static void l1_next(bool all)
+{
+    static uint32_t last = 8;
+    last += 8;
+    if (last == 0) {
+        /* Wrapped: old tags and stamps could look current again. */
+        memset(decode__l1, 0, sizeof(decode__l1));
+        memset(l1_page_stamp, 0, sizeof(l1_page_stamp));
+        memset(l1_large_stamp, 0, sizeof(l1_large_stamp));
+        for (uint32_t p = 0; p < code_wp__pages; p++)
+            code_wp__marks[p].gen = 0;
+        last = 8;
+        all = true;
+    }
+    code_wp__l1_gen = last;
+    if (all)
+        code_wp__l1_global = last;
+}
+
+void code_wp__flush(void)
+{
+    gen_next();
+    l1_next(true);
+}
+
+void code_wp__tlb_flush(bool include_global)
+{
+    gen_next();
+    l1_next(include_global);
+}
+
+void code_wp__tlb_flush_page(uint32_t lin)
+{
+    gen_next();
+    bool page = l1_page_stamp[lin >> 12] == code_wp__l1_global;
+    bool region = l1_large_stamp[lin >> 22] == code_wp__l1_global;
+    if (!page && !region)
         return;
-    /* The generation wrapped: old tags could look current again. */
-    memset(decode__l1, 0, sizeof(decode__l1));
-    for (uint32_t p = 0; p < code_wp__pages; p++)
-        code_wp__marks[p].gen = 0;
-    code_wp__gen = 4;
+    /* A page's entries may sit in any slot (l1_slot). */
+    for (uint32_t i = 0; i < L1_SIZE; i++) {
+        uint32_t tagged = (uint32_t)decode__l1[i].tag;
+        if (region ? (tagged ^ lin) >> 22 == 0 : (tagged ^ lin) >> 12 == 0)
+            decode__l1[i].tag = 0;
+    }
+}
+
+void code_wp__note_l1(uint32_t lin, bool large)
+{
+    l1_page_stamp[lin >> 12] = code_wp__l1_global;
+    if (large)
+        l1_large_stamp[lin >> 22] = code_wp__l1_global;
 }
 
 /* Room for the marks of every page of this machine's RAM. */
@@ -92,7 +159,7 @@ static bool marks_reserve(uint32_t pages)
 
 static bool marked(const struct code_mark *k)
 {
-    return (k->gen == code_wp__gen && k->granules) || k->translated;
+    return (k->gen == code_wp__l1_global && k->granules) || k->translated;
 }
 
 /* The page of phys is about to be marked: it becomes protected, so no TLB
@@ -106,16 +173,18 @@ static struct code_mark *protect(struct cpu *cpu, uint32_t phys)
     if (!marks_reserve(cpu->m->ram.size >> 12) || page >= code_wp__pages)
         return NULL;
     struct code_mark *k = &code_wp__marks[page];
-    if (k->gen != code_wp__gen) {
+    if (k->gen != code_wp__l1_global) {
         k->granules = 0;
-        k->gen = code_wp__gen;
+        k->gen = code_wp__l1_global;
     }
     if (!marked(k) && k->tlb_writable) {
         k->tlb_writable = false;
         for (int i = 0; i < TLB_SIZE; i++) {
             struct tlb_entry *e = &cpu->tlb[i];
-            if (e->lin_page != TLB_INVALID && e->phys_page >> 12 == page)
+            if (e->lin_page != TLB_INVALID && e->phys_page >> 12 == page) {
                 e->perm &= ~(TLB_SUP_W | TLB_USER_W);
+                tlb_entry__sync(e);
+            }
         }
     }
     return k;

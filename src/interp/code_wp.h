@@ -9,14 +9,30 @@
 
 struct cpu;
 
-/* The current generation of the decode cache, a multiple of 4 and never
- * 0: entries tagged with another generation are invalid. Every TLB flush
- * starts a new one. */
+/* Moves on (a multiple of 4, never 0) at every TLB flush and every flush
+ * of the decode cache: the translator drops its cross-page chain links
+ * when it changed. */
 extern uint32_t code_wp__gen;
+
+/* The generations of the first-level decode cache (decode_cache.h),
+ * multiples of 8 and never 0: an entry made through a global translation
+ * is valid while tagged with code_wp__l1_global, any other while tagged
+ * with code_wp__l1_gen. Marks of cached code belong to code_wp__l1_global,
+ * which moves on only when every entry goes. */
+extern uint32_t code_wp__l1_gen, code_wp__l1_global;
 
 /* Forget every instruction the interpreter cached and their marks (O(1));
  * translated code keeps its marks. */
 void code_wp__flush(void);
+/* The TLB was flushed: the cached instructions fetched through the
+ * translations it forgot go (all, or all but those of global pages). */
+void code_wp__tlb_flush(bool include_global);
+/* INVLPG of lin: the cached instructions of its page go, and those of its
+ * 4 MiB region when a large page may have mapped them. */
+void code_wp__tlb_flush_page(uint32_t lin);
+/* The first level cached an instruction at linear address lin, fetched
+ * through a TLB entry of a 4 MiB page when large. */
+void code_wp__note_l1(uint32_t lin, bool large);
 /* Record that the decode cache holds an instruction at physical bytes
  * [phys, phys + len) of RAM (within one page); takes the fast-path write
  * rights away from the TLB entries that map the page. Returns false when
@@ -40,7 +56,7 @@ void code_wp__note_writable(uint32_t phys_page);
 struct code_mark {
     uint64_t granules;   /* bit n: bytes 64n..64n+63 hold cached code */
     uint64_t translated; /* bit n: they hold bytes of a translated block */
-    uint32_t gen;        /* the generation `granules` belong to */
+    uint32_t gen;        /* the code_wp__l1_global `granules` belong to */
     bool tlb_writable;   /* some TLB entry may write the page inline (any
                           * generation): marking it must scan the TLB */
 };
@@ -69,7 +85,7 @@ static inline void code_wp__write(uint32_t phys, uint32_t len)
         return;
     struct code_mark *k = &code_wp__marks[page];
     uint64_t g = code_wp__granules(phys & 0xfff, len);
-    if (k->gen == code_wp__gen && (k->granules & g))
+    if (k->gen == code_wp__l1_global && (k->granules & g))
         code_wp__flush();
     if (k->translated & g)
         code_wp__invalidate(page);

@@ -300,8 +300,11 @@ static struct insn *decode__l2(struct cpu *cpu, struct insn *scratch, bool code3
         uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
         if (!fill_l1 || !code_wp__mark(cpu, (uint32_t)(w - cpu->m->ram.host), d->in.len))
             return insn_from_cache(cpu, &d->in, d->key, d->disp, ip_mask);
+        /* The TLB entry the window was fetched through (fetch_window). */
+        uint8_t t = cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)].global;
         struct l1_entry *e = l1_slot(lin);
-        e->tag = l1_tag(lin, decode__mode.bits);
+        e->tag = l1_tag(lin, decode__mode.bits, t & TLB_GLOBAL);
+        code_wp__note_l1(lin, t & TLB_LARGE);
         e->fn = interp__handler(&d->in);
         e->disp = d->disp;
         e->key = d->key;

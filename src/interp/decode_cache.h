@@ -105,7 +105,7 @@ static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, 
 /* ---- first level: by linear address, kept exact by write protection
  * (code_wp.c) ------------------------------------------------------------ */
 
-#define L1_SIZE 4096
+#define L1_SIZE 8192
 
 struct __attribute__((aligned(64))) l1_entry {
     uint64_t tag;  /* l1_tag() when filled, 0 when empty */
@@ -151,10 +151,15 @@ static inline void decode__mode_refresh(const struct cpu *cpu)
     decode__mode = fetch_mode__of(cpu);
 }
 
-/* Linear EIP, fetch mode bits, generation. */
-static inline uint64_t l1_tag(uint32_t lin, uint32_t mode_bits)
+/* Bit 2 of a tag's generation: fetched through a global translation. */
+#define L1_GLOBAL 4u
+
+/* Linear EIP, fetch mode bits, generation: the one of the entries of
+ * global pages or the other's (code_wp.c). */
+static inline uint64_t l1_tag(uint32_t lin, uint32_t mode_bits, bool global)
 {
-    return (uint64_t)(code_wp__gen | mode_bits) << 32 | lin;
+    uint32_t gen = global ? code_wp__l1_global | L1_GLOBAL : code_wp__l1_gen;
+    return (uint64_t)(gen | mode_bits) << 32 | lin;
 }
 
 static inline struct l1_entry *l1_slot(uint32_t lin)
@@ -195,7 +200,8 @@ decode__insn_inline(struct cpu *cpu, struct insn *scratch, op_fn *fn)
 
     /* The instruction must still lie within CS's limit (a reload of CS
      * with the same base may have changed it). */
-    if (__builtin_expect(e->tag == l1_tag(lin, decode__mode.bits), 1)
+    if (__builtin_expect(e->tag == l1_tag(lin, decode__mode.bits, false)
+                         || e->tag == l1_tag(lin, decode__mode.bits, true), 1)
         && __builtin_expect(!decode__mode.check_lim
                             || (uint64_t)eip + in->len - 1 <= decode__mode.lim, 1)) {
         uint32_t next = (eip + in->len) & decode__mode.ip_mask;

@@ -133,8 +133,10 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     if (e->lin_page == page && (e->rights & need)) {
         /* A slow write: the page may have lost its code since its write
          * rights were withheld. */
-        if (write && !(e->perm & need))
+        if (write && !(e->perm & need)) {
             e->perm = tlb__fast_perm(cpu, e);
+            tlb_entry__sync(e);
+        }
         return e;
     }
 
@@ -153,35 +155,42 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     e->rights = perm;
     e->perm = tlb__fast_perm(cpu, e);
     e->global = global;
+    tlb_entry__sync(e);
     return e;
 }
 
-/* The decode cache's first level trusts the TLB's translations: it is
- * flushed with them (code_wp.c). */
+/* The decode cache's first level trusts the TLB's translations: what it
+ * fetched through the forgotten ones goes with them (code_wp.c). */
 void tlb__flush(struct cpu *cpu, bool include_global)
 {
     stats.tlb_flushes++;
-    code_wp__flush();
+    code_wp__tlb_flush(include_global);
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
-        if (include_global || !(e->global & TLB_GLOBAL))
+        if (include_global || !(e->global & TLB_GLOBAL)) {
             e->lin_page = TLB_INVALID;
+            tlb_entry__sync(e);
+        }
     }
 }
 
 void tlb__flush_page(struct cpu *cpu, uint32_t lin)
 {
-    code_wp__flush();
+    code_wp__tlb_flush_page(lin);
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
-    if (e->lin_page == (lin & ~0xfffu))
+    if (e->lin_page == (lin & ~0xfffu)) {
         e->lin_page = TLB_INVALID;
+        tlb_entry__sync(e);
+    }
     if (!(cpu->cr4 & CR4_PSE))
         return;
     /* A 4 MiB page is one TLB entry on hardware: INVLPG of any address in
      * it forgets all of it. Its 1024 pieces may sit in any slot. */
     for (int i = 0; i < TLB_SIZE; i++) {
         e = &cpu->tlb[i];
-        if ((e->global & TLB_LARGE) && (e->lin_page >> 22) == (lin >> 22))
+        if ((e->global & TLB_LARGE) && (e->lin_page >> 22) == (lin >> 22)) {
             e->lin_page = TLB_INVALID;
+            tlb_entry__sync(e);
+        }
     }
 }

@@ -10,11 +10,25 @@
 #include "core/cpu.h"
 #include "core/stats.h"
 
-_Static_assert(sizeof(struct tlb_entry) == 24, "the lookup scales the TLB index by 24");
+_Static_assert(sizeof(struct tlb_entry) == 48, "the lookup scales the TLB index by 48");
 _Static_assert(TLB_SIZE == 1024, "the lookup masks the page number with 1023");
 _Static_assert(_Alignof(struct block) >= 8, "exit words and callouts pack bits below a block's address");
 
 #define TLB_FIELD(f) ((uint32_t)(offsetof(struct cpu, tlb) + offsetof(struct tlb_entry, f)))
+
+/* The TLB entry i of the page of the linear address in r14d, as reg =
+ * 6 * i (entry i at r13 + tlb + 8 * reg): reg is r15 for the lookup, r14
+ * itself for the indirect-branch probe.
+ *   rorx reg, r14d, 11; and reg, 2 * 1023; lea reg, [reg + reg*2] */
+static void tlb_index(struct emit *e, bool ibl)
+{
+    static const uint8_t lookup[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xfe, 0x0b, 0x41, 0x81, 0xe7, 0xfe, 0x07, 0, 0,
+                                      0x4f, 0x8d, 0x3c, 0x7f };
+    static const uint8_t branch[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xf6, 0x0b, 0x41, 0x81, 0xe6, 0xfe, 0x07, 0, 0,
+                                      0x4f, 0x8d, 0x34, 0x76 };
+    _Static_assert(sizeof(lookup) == sizeof(branch), "one length");
+    emit__bytes(e, ibl ? branch : lookup, sizeof(lookup));
+}
 
 void emit__bytes(struct emit *e, const void *b, size_t n)
 {
@@ -117,9 +131,10 @@ static void exit_with(struct emit *e, uint32_t next, uint32_t count, uint64_t wo
 /*
  * The guest's arithmetic flags kept in R10 while host code compares:
  *   save:    xchg rax, r10; seto al; lahf; xchg rax, r10
- *   restore: xchg rax, r10; add al, 0x7f; sahf; xchg rax, r10
- * (AH gets SF ZF AF PF CF, AL OF; adding 0x7f to AL = OF overflows
- * exactly when OF was set, then SAHF sets the rest.) Guest EAX lives in
+ *   restore: xchg rax, r10; cmp al, 0x81; sahf; xchg rax, r10
+ * (AH gets SF ZF AF PF CF, AL OF; AL - 0x81 = AL + 0x7f overflows
+ * exactly when OF was set, then SAHF sets the rest. The compare leaves
+ * R10 as saved, for the next restore: flags_in_r10.) Guest EAX lives in
  * RAX, hence the exchanges. About 4 times cheaper than PUSHFQ/POPFQ,
  * whose POPFQ costs some 50 cycles on the host.
  */
@@ -130,7 +145,7 @@ static void flags_save(struct emit *e)
 
 static void flags_restore(struct emit *e)
 {
-    emit__bytes(e, (const uint8_t[]){ 0x49, 0x92, 0x04, 0x7f, 0x9e, 0x49, 0x92 }, 7);
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0x92, 0x3c, 0x81, 0x9e, 0x49, 0x92 }, 7);
 }
 
 /*
@@ -140,8 +155,7 @@ static void flags_restore(struct emit *e)
  *   mov r14, table; add r15, r14           r15 = the entry (24 bytes)
  *   cmp r8d, [r15 + eip]; jne miss
  *   cmp dword [r15 + tag], context + 1; jne miss    the same key
- *   lea r14d, [r8 + CS base]; rorx r14d, r14d, 12; and r14d, 1023
- *   lea r14, [r14 + r14*2]                 the TLB entry of the target
+ *   lea r14d, [r8 + CS base]; the TLB entry of the target (tlb_index)
  *   test byte [entry + rights], fetch right at the block's CPL; jz miss
  *   mov r14, [entry]; cmp r14, [r15 + map]; jne miss   mapped as then
  *   mov r14, &stats.bt_ibl_hits; inc qword [r14]
@@ -170,10 +184,8 @@ void emit__exit_indirect(struct emit *e)
         miss[1] = jcc_miss(e, CC_NZ);
         emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb0 }, 3);                        /* lea r14d, [r8+d32] */
         emit32(e, e->b->key.cs_base);
-        emit__bytes(e, (const uint8_t[]){ 0xc4, 0x43, 0x7b, 0xf0, 0xf6, 0x0c,            /* rorx r14d, r14d, 12 */
-                                          0x41, 0x81, 0xe6, 0xff, 0x03, 0, 0,            /* and r14d, 1023 */
-                                          0x4f, 0x8d, 0x34, 0x76,                        /* lea r14, [r14+r14*2] */
-                                          0x43, 0xf6, 0x84, 0xf5 }, 21);                 /* test byte [r13+r14*8+d32], */
+        tlb_index(e, true);
+        emit__bytes(e, (const uint8_t[]){ 0x43, 0xf6, 0x84, 0xf5 }, 4);                  /* test byte [r13+r14*8+d32], */
         emit32(e, TLB_FIELD(rights));
         emit__bytes(e, (const uint8_t[]){ cpl == 3 ? TLB_USER_R : TLB_SUP_R }, 1);
         miss[2] = jcc_miss(e, CC_Z);
@@ -226,23 +238,26 @@ void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall)
 
 /*
  * The lookup (a QEMU-softmmu-like fast path; r14d = linear address):
- *   save the flags (R10)              the guest flags, for a miss
- *   rorx r15d, r14d, 12; and r15d, 1023; lea r15, [r15 + r15*2]
- *                                          &cpu->tlb[i] = r13 + tlb + 8*r15
- *   lea r8d, [r14 + size-1]; and r8d, ~0xfff
- *   cmp r8d, [entry + lin_page]; jne miss  other page, or the access crosses
- *   test byte [entry + perm], need         the fast path's rights
- *   jz miss (loads) or jz wp (stores)
- *   and r14d, 0xfff; add r14, [entry + host]
+ *   save the flags (R10)              the guest flags, for a miss (unless
+ *                                     R10 holds them still: flags_in_r10)
+ *   lea r8d, [r14 + size-1]           the last byte
+ *   the entry's index (tlb_index); and r8d, ~0xfff
+ *   cmp r8d, [entry + tag[k]]; jne    k: the right the access needs
+ *   add r14, [entry + addend]         host address (addend = host - page)
  *   resume: restore the flags, where a guest flag is live here
- * The fast-path rights (tlb_entry.perm) are those the guest PTEs grant
- * (writes once the dirty bit is set), none for MMIO (and for pages under
- * a data breakpoint, which never meet translated code: the engine steps
- * with the interpreter while DR7 enables any), and no writes to pages
- * holding code the interpreter decoded or this engine translated
+ * One compare checks the page, the crossing (the entry of the first
+ * byte's page never holds the next page) and the right: tag[k] is the
+ * entry's page when its fast-path rights (tlb_entry.perm) have bit k,
+ * else a value no page equals (tlb_entry__sync in core/cpu.h keeps it).
+ * The fast-path rights are those the guest PTEs grant (writes once the
+ * dirty bit is set), none for MMIO (and for pages under a data
+ * breakpoint, which never meet translated code: the engine steps with
+ * the interpreter while DR7 enables any), and no writes to pages holding
+ * code the interpreter decoded or this engine translated
  * (interp/code_wp.c). A store they refuse calls out to C (out of line,
- * "wp"):
- *   wp: mov r8, block | size-1; call the stub at STUB_WP_OFFSET
+ * "wp"), when the entry holds the page of both ends:
+ *   wp: cmp r8d, [entry + lin_page]; jne miss
+ *       mov r8, block | size-1; call the stub at STUB_WP_OFFSET
  *       test r14, r14; jnz resume      r14 = host address from C
  *   miss: restore the flags; exit before the instruction
  * C invalidates the code the store overwrites (translations, decoded
@@ -256,43 +271,34 @@ void emit__jcc(struct emit *e, unsigned cc, uint32_t taken, uint32_t fall)
  * run hits.
  */
 /* The lookup's core, from r14d = the first byte's linear address and
- * r8d = the last byte's (flags saved): the TLB entry's index (r15, in
- * units of 8 bytes from r13), its tag against the last byte's page (*tag:
- * the jump when it differs), the fast-path rights `need` (*perm: the jump
- * when withheld), and the host address of the first byte into r14. */
-static void probe(struct emit *e, unsigned need, uint8_t **tag, uint8_t **perm)
+ * r8d = the last byte's (flags saved): the TLB entry's index (r15), its
+ * tag for the right `need` against the last byte's page (returns the
+ * jump taken when it differs), and the host address of the first byte
+ * into r14. */
+static uint8_t *probe(struct emit *e, unsigned need)
 {
-    static const uint8_t index[] = {
-        0xc4, 0x43, 0x7b, 0xf0, 0xfe, 0x0c, /* rorx r15d, r14d, 12 */
-        0x41, 0x81, 0xe7, 0xff, 0x03, 0, 0, /* and r15d, 1023 */
-        0x4f, 0x8d, 0x3c, 0x7f,             /* lea r15, [r15 + r15*2]: entry i at r13 + 8 * r15 */
-    };
-    emit__bytes(e, index, sizeof(index));
+    tlb_index(e, false);
     emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xe0, 0x00, 0xf0, 0xff, 0xff }, 7); /* and r8d, ~0xfff */
     emit__bytes(e, (const uint8_t[]){ 0x47, 0x3b, 0x84, 0xfd }, 4);                   /* cmp r8d, [r13+r15*8+d32] */
-    emit32(e, TLB_FIELD(lin_page));
-    *tag = jcc_miss(e, CC_NZ);
-    emit__bytes(e, (const uint8_t[]){ 0x43, 0xf6, 0x84, 0xfd }, 4);                   /* test byte [r13+r15*8+d32], imm8 */
-    emit32(e, TLB_FIELD(perm));
-    emit__bytes(e, (const uint8_t[]){ (uint8_t)need }, 1);
-    *perm = jcc_miss(e, CC_Z);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0x81, 0xe6, 0xff, 0x0f, 0, 0 }, 7);       /* and r14d, 0xfff */
+    emit32(e, TLB_FIELD(tag) + 4 * (uint32_t)__builtin_ctz(need));
+    uint8_t *tag = jcc_miss(e, CC_NZ);
     emit__bytes(e, (const uint8_t[]){ 0x4f, 0x03, 0xb4, 0xfd }, 4);                   /* add r14, [r13+r15*8+d32] */
-    emit32(e, TLB_FIELD(host));
+    emit32(e, TLB_FIELD(addend));
+    return tag;
 }
 
 void emit__lookup(struct emit *e, const struct mem_access *a)
 {
     assert(e->naccess < EMIT_MAX_MISSES);
     unsigned need = (a->user ? TLB_USER_R : TLB_SUP_R) << a->write;
-    uint8_t *tag, *perm;
-    flags_save(e);
+    if (!a->flags_in_r10)
+        flags_save(e);
     emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x46, (uint8_t)(a->size - 1) }, 4); /* lea r8d, [r14+size-1] */
-    probe(e, need, &tag, &perm);
+    uint8_t *tag = probe(e, need);
     uint8_t *resume = e->p;
     if (a->save_flags)
         flags_restore(e);
-    e->access[e->naccess++] = (typeof(e->access[0])){ { tag, a->write ? NULL : perm, NULL }, a->write ? perm : NULL,
+    e->access[e->naccess++] = (typeof(e->access[0])){ a->write ? NULL : tag, a->write ? tag : NULL,
                                                         resume, a->size, a->eip, a->count };
 }
 
@@ -300,7 +306,7 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
  * The stack run's base (r12d = guest ESP), kept in the host stack's spare
  * slot [rsp] (the entry stub's alignment pad; calls from the block push
  * below it):
- *   save the flags
+ *   save the flags (unless R10 holds them still)
  *   lea r14d, [r12 + lo]; lea r8d, [r12 + hi]   (the guest's 32-bit wrap)
  *   the probe: one TLB entry whose page holds both ends, with the rights
  *   every access of the run needs (a refused one leaves the block before
@@ -310,30 +316,41 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
  *   restore the flags, where live
  * Nothing in a block changes the TLB entry's page or takes rights away
  * (the callout only gives write rights back), so the run's accesses need
- * no check of their own: each becomes mov r14, [rsp]; lea r14, [r14 + d].
+ * no check of their own: each becomes mov r14, [rsp]; lea r14, [r14 + d],
+ * or only a LEA from the previous one's address when nothing has changed
+ * R14 since (the base leaves R14 at [ESP + 0]).
  */
 void emit__stack_base(struct emit *e, const struct stack_run *r)
 {
     assert(e->naccess < EMIT_MAX_MISSES && r->hi - r->lo < 0x1000);
     unsigned need = (r->user ? TLB_USER_R : TLB_SUP_R) << r->write;
-    uint8_t *tag, *perm;
-    flags_save(e);
+    if (!r->flags_in_r10)
+        flags_save(e);
     emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb4, 0x24 }, 4);                   /* lea r14d, [r12+d32] */
     emit32(e, (uint32_t)r->lo);
     emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x84, 0x24 }, 4);                   /* lea r8d, [r12+d32] */
     emit32(e, (uint32_t)r->hi);
-    probe(e, need, &tag, &perm);
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                         /* lea r14, [r14+d32] */
-    emit32(e, (uint32_t)-r->lo);
+    uint8_t *tag = probe(e, need);
+    if (r->lo) {
+        emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                     /* lea r14, [r14+d32] */
+        emit32(e, (uint32_t)-r->lo);
+    }
     emit__bytes(e, (const uint8_t[]){ 0x4c, 0x89, 0x34, 0x24 }, 4);                   /* mov [rsp], r14 */
     if (r->save_flags)
         flags_restore(e);
-    e->access[e->naccess++] = (typeof(e->access[0])){ { tag, perm, NULL }, NULL, NULL, 0, r->eip, r->count };
+    e->access[e->naccess++] = (typeof(e->access[0])){ tag, NULL, NULL, 0, r->eip, r->count };
 }
 
-void emit__stack_access(struct emit *e, int32_t disp)
+void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at)
 {
-    emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x34, 0x24, 0x4d, 0x8d, 0xb6 }, 7); /* mov r14, [rsp]; lea r14, [r14+d32] */
+    if (r14_at && *r14_at == disp)
+        return;
+    if (r14_at) {
+        disp -= *r14_at;
+    } else {
+        emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x34, 0x24 }, 4);               /* mov r14, [rsp] */
+    }
+    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                         /* lea r14, [r14+d32] */
     emit32(e, (uint32_t)disp);
 }
 
@@ -348,8 +365,12 @@ void emit__misses(struct emit *e)
 {
     for (int i = 0; i < e->naccess; i++) {
         typeof(e->access[0]) *a = &e->access[i];
+        uint8_t *other_page = NULL;
         if (a->wp_rel) {
             patch_here(a->wp_rel, e->p);
+            emit__bytes(e, (const uint8_t[]){ 0x47, 0x3b, 0x84, 0xfd }, 4);           /* cmp r8d, [r13+r15*8+d32] */
+            emit32(e, TLB_FIELD(lin_page));
+            other_page = jcc_miss(e, CC_NZ);
             emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);                       /* mov r8, block | size-1 */
             emit64(e, (uintptr_t)e->b | (a->size - 1));
             emit__bytes(e, (const uint8_t[]){ 0xe8 }, 1);                             /* call wp stub */
@@ -357,7 +378,10 @@ void emit__misses(struct emit *e)
             emit__bytes(e, (const uint8_t[]){ 0x4d, 0x85, 0xf6, 0x0f, 0x85 }, 5);     /* test r14, r14; jnz resume */
             emit32(e, (uint32_t)(a->resume - (e->p + 4)));
         }
-        patch_all(a->rel, 3, e->p);
+        if (a->rel)
+            patch_here(a->rel, e->p);
+        if (other_page)
+            patch_here(other_page, e->p);
         flags_restore(e);
         exit_with(e, a->eip, a->count, BT_EXIT_MISS);
     }

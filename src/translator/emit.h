@@ -28,7 +28,7 @@ struct emit {
     } miss[EMIT_MAX_MISSES];  /* popfq, then exit before the instruction */
     int nmiss;
     struct {
-        uint8_t *rel[3];      /* rel32 fields of the jumps to the miss exit */
+        uint8_t *rel;         /* rel32 field of the jump to the miss exit */
         uint8_t *wp_rel;      /* of the jump to the protected-store call */
         uint8_t *resume;      /* where that call's success continues */
         uint32_t size;        /* the store's size */
@@ -62,6 +62,8 @@ struct mem_access {
     bool user;            /* CPL 3 */
     bool save_flags;      /* guest flags are live across the lookup (the
                            * miss path always restores them: precise) */
+    bool flags_in_r10;    /* R10 holds them already (an earlier lookup
+                           * saved them, nothing has changed them since) */
     uint32_t eip;         /* the instruction, and its index in the block */
     uint32_t count;
 };
@@ -79,6 +81,7 @@ struct stack_run {
     bool write;           /* some of them store */
     bool user;            /* CPL 3 */
     bool save_flags;      /* guest flags are live at the first one */
+    bool flags_in_r10;    /* R10 holds them already (mem_access) */
     uint32_t eip;         /* the first one's instruction, and its index */
     uint32_t count;
 };
@@ -86,8 +89,9 @@ struct stack_run {
  * run's first instruction (the interpreter's, with the guest flags as
  * they were) when one page does not hold all of it with the rights. */
 void emit__stack_base(struct emit *e, const struct stack_run *r);
-/* The host address of [ESP + disp], in the run, into R14. */
-void emit__stack_access(struct emit *e, int32_t disp);
+/* The host address of [ESP + disp], in the run, into R14; r14_at: NULL,
+ * or the offset in the run whose host address R14 holds already. */
+void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at);
 
 /* Write the queued out-of-line paths. */
 void emit__misses(struct emit *e);

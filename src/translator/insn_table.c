@@ -113,6 +113,8 @@ static const ZydisMnemonic called_out[] = {
     ZYDIS_MNEMONIC_VERW, ZYDIS_MNEMONIC_LGDT, ZYDIS_MNEMONIC_LIDT, ZYDIS_MNEMONIC_LLDT,
     ZYDIS_MNEMONIC_LTR, ZYDIS_MNEMONIC_LDS, ZYDIS_MNEMONIC_LES, ZYDIS_MNEMONIC_LFS,
     ZYDIS_MNEMONIC_LGS, ZYDIS_MNEMONIC_LSS, ZYDIS_MNEMONIC_WBINVD, ZYDIS_MNEMONIC_INVD,
+    /* guest time and the retired count are exact in a callout */
+    ZYDIS_MNEMONIC_RDTSC, ZYDIS_MNEMONIC_RDPMC,
     /* string forms string_ops.c has no inline form for: the interpreter
      * runs REP in chunks, leaving EIP at the instruction until the last
      * (the block then leaves) */

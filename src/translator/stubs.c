@@ -9,6 +9,7 @@
  *   the instruction budget left         R9 (signed; blocks take from it)
  *   the constant 63                     R11 (for SHRX/SARX: flag-free tests)
  *   a block's stack-run base            [RSP] (the entry's alignment slot)
+ *   the budget at entry                 [RSP + 16] (sys_callout.c reads it)
  *   scratch                             R8 R14 R15
  *   the guest flags across a lookup     R10 (LAHF/SETO form, emit.c)
  *   the exit word                       R10 (set by each exit)
@@ -65,9 +66,10 @@ static uint8_t *mov_r13(uint8_t *p, int reg, uint8_t disp, bool store)
 
 static uint8_t *write_enter(uint8_t *p)
 {
-    /* push rbx, rbp, r12, r13, r14, r15; sub rsp, 8 (realign to 16) */
+    /* push rbx, rbp, r12, r13, r14, r15; push rdx (the budget at entry);
+     * sub rsp, 16 (the stack-run base slot and a pad: realigned to 16) */
     static const uint8_t save[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56,
-                                    0x41, 0x57, 0x48, 0x83, 0xec, 0x08 };
+                                    0x41, 0x57, 0x52, 0x48, 0x83, 0xec, 0x10 };
     p = put(p, save, sizeof(save));
     static const uint8_t args[] = { 0x49, 0x89, 0xfd,   /* mov r13, rdi (cpu) */
                                     0x49, 0x89, 0xf7,   /* mov r15, rsi (code) */
@@ -99,8 +101,8 @@ static uint8_t *write_exit(uint8_t *p)
     p = mov_r13(p, H_R15, offsetof(struct cpu, eflags), true);
     p = put(p, (const uint8_t[]){ 0x4c, 0x89, 0xc8 }, 3); /* mov rax, r9 (the budget left) */
     p = put(p, (const uint8_t[]){ 0x4c, 0x89, 0xd2 }, 3); /* mov rdx, r10 (the exit word) */
-    /* add rsp, 8; pop r15, r14, r13, r12, rbp, rbx; ret */
-    static const uint8_t restore[] = { 0x48, 0x83, 0xc4, 0x08, 0x41, 0x5f, 0x41, 0x5e,
+    /* add rsp, 24; pop r15, r14, r13, r12, rbp, rbx; ret */
+    static const uint8_t restore[] = { 0x48, 0x83, 0xc4, 0x18, 0x41, 0x5f, 0x41, 0x5e,
                                        0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
     return put(p, restore, sizeof(restore));
 }

@@ -5,8 +5,9 @@
  *
  * At such an instruction the block stores its EIP, puts the address of
  * the instruction's kind (its mnemonic's entry in `kinds`, which -d
- * out_asm names) into R8 and the next EIP into R14D, and calls
- * bt86_sys_callout. That saves the guest registers and arithmetic flags
+ * out_asm names) into R8, the next EIP into R14D and into R14's high half
+ * the budget the block still holds for this and its later instructions,
+ * and calls bt86_sys_callout. That saves the guest registers and arithmetic flags
  * into struct cpu (the exit stub's layout, stubs.c), calls
  * sys_callout__run, which runs the instruction as one interpreter step
  * (interp__engine_run: every check, exceptions delivered, the count of
@@ -23,10 +24,17 @@
  * delivered, STI's shadow or a POPF that set TF are the C loop's careful
  * steps.
  *
- * Guest time during a callout: cpu->icount (which guest time follows
- * within a slice) does not yet include the instructions translated code
- * retired since the C loop entered it, at most one slice's budget; the
- * counts are exact once the block leaves.
+ * Guest time during a callout: cpu->icount (which guest time, the PMU's
+ * count of retired instructions and so RDTSC, RDPMC, the PIT and the RTC
+ * follow within a slice) does not include the instructions translated
+ * code retired since the C loop entered it: the C loop adds them when the
+ * block leaves. The callout adds them for the step and takes them off
+ * again after it, so the step sees the exact count and the C loop's
+ * addition stays exact: the budget the entry stub kept on the host stack,
+ * less the budget now in R9, less what the block still holds for this
+ * instruction and its later ones (R9 gets each callout's instruction back,
+ * as the interpreter counted it, so earlier callouts are not counted
+ * twice).
  */
 #include "translator/sys_callout.h"
 
@@ -93,16 +101,23 @@ static void assumed(const struct cpu *cpu, struct sys_assumed *a)
     a->invalidated = stats.blocks_invalidated;
 }
 
-int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint32_t next);
+int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget);
 
-/* Returns 1 when the block goes on, 0 when it leaves. */
-int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint32_t next)
+/* where: the next EIP, and in the high half the budget the block holds
+ * for this instruction and the ones after it; budget: R9; entry_budget:
+ * R9 when the C loop entered translated code. Returns 1 when the block
+ * goes on, 0 when it leaves. */
+int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget)
 {
     struct machine *m = cpu->m;
     struct sys_assumed before, after;
-    uint32_t eflags = cpu->eflags;
+    uint32_t eflags = cpu->eflags, next = (uint32_t)where;
+    int64_t unseen = entry_budget - budget - (int64_t)(where >> 32);
+    assert(unseen >= 0);
     assumed(cpu, &before);
+    cpu->icount += (uint64_t)unseen;
     uint64_t retired = interp__engine_run(m, 1);
+    cpu->icount -= (uint64_t)unseen;
     assumed(cpu, &after);
     k->calls++;
     stats.bt_callouts++;
@@ -127,15 +142,19 @@ int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint32_t next)
 /*
  * The code the block runs at the instruction:
  *   mov dword [r13 + eip], eip
- *   mov r8, &kinds[mnemonic]; mov r14d, next eip
+ *   mov r8, &kinds[mnemonic]; mov r14, next eip | held << 32
  *   mov r15, bt86_sys_callout; call r15
  *   lea r9, [r9 + d]           the leave path (the callout returns past it
  *   mov r10d, 0                when the block goes on): the budget of the
  *   jmp exit stub              instructions after this one back
- * The trampoline gives this instruction's budget back itself (the
- * interpreter counted it), keeps R9-R11, and may clobber R8, R14, R15 (the
- * translated code's scratch). The host stack is 16-byte aligned in
- * translated code: the return address and three pushes realign it.
+ * (held: the budget the block took for this instruction and the ones
+ * after it.) The trampoline passes R9 and the budget at entry to
+ * sys_callout__run (stubs.c keeps it at [RSP + 16] in translated code:
+ * 48(%rsp) past the return address and the trampoline's three pushes),
+ * gives this instruction's budget back itself (the interpreter counted
+ * it), keeps R9-R11, and may clobber R8, R14, R15 (the translated code's
+ * scratch). The host stack is 16-byte aligned in translated code: the
+ * return address and three pushes realign it.
  */
 #define SYS_LEAVE_BYTES 15
 #define STR_(x) #x
@@ -150,7 +169,8 @@ __asm__(".pushsection .text\n"
         "mov %r12d, 16(%r13)\n\tmov %ebp, 20(%r13)\n\tmov %esi, 24(%r13)\n\tmov %edi, 28(%r13)\n\t"
         "pushfq\n\tpop %r15\n\tand $0x8d5, %r15d\n\tandl $~0x8d5, 36(%r13)\n\tor %r15d, 36(%r13)\n\t"
         "push %r9\n\tpush %r10\n\tpush %r11\n\t"
-        "mov %r13, %rdi\n\tmov %r8, %rsi\n\tmov %r14d, %edx\n\tcall sys_callout__run\n\t"
+        "mov %r13, %rdi\n\tmov %r8, %rsi\n\tmov %r14, %rdx\n\tmov %r9, %rcx\n\tmov 48(%rsp), %r8\n\t"
+        "call sys_callout__run\n\t"
         "pop %r11\n\tpop %r10\n\tpop %r9\n\t"
         "lea 1(%r9), %r9\n\t"
         "test %eax, %eax\n\tjz 1f\n\taddq $" STR(SYS_LEAVE_BYTES) ", (%rsp)\n1:\n\t"
@@ -174,8 +194,9 @@ void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32
     emit__bytes(e, &eip, 4);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);               /* mov r8, imm64 */
     emit__bytes(e, &kind, 8);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xbe }, 2);               /* mov r14d, imm32 */
-    emit__bytes(e, &next, 4);
+    uint64_t where = next | (uint64_t)(e->ninsns - count) << 32;
+    emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);               /* mov r14, imm64 */
+    emit__bytes(e, &where, 8);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xbf }, 2);               /* mov r15, imm64 */
     emit__bytes(e, &fn, 8);
     emit__bytes(e, (const uint8_t[]){ 0x41, 0xff, 0xd7 }, 3);         /* call r15 */

@@ -53,6 +53,7 @@
 #define BLOCK_MAX_BYTES 256         /* guest bytes (the copy kept for -d in_asm) */
 #define HOST_INSN_MAX 15
 #define BLOCK_CODE_CAP 8192
+#define LEA_MAX (HOST_INSN_MAX + 41) /* and a segment base: add_base */
 
 /* One decoded guest instruction and its host form. */
 struct xinsn {
@@ -64,7 +65,7 @@ struct xinsn {
     uint8_t host[HOST_INSN_MAX];   /* the copied instruction */
     uint8_t host_len;
     bool mem;                      /* has a memory operand, accessed inline */
-    uint8_t lea[HOST_INSN_MAX];    /* lea r14d, [its address] */
+    uint8_t lea[LEA_MAX];          /* lea r14d, [its address] */
     uint8_t lea_len;
     uint8_t post[8];               /* after the access: the ESP update */
     uint8_t post_len;
@@ -125,17 +126,71 @@ static bool encode(ZydisEncoderRequest *req, uint8_t *out, uint8_t *len)
     return true;
 }
 
+static void put_bytes(uint8_t *buf, uint8_t *len, const void *b, size_t n);
+
+/* Segments the block being translated would access through a base, had
+ * the key said they have one (struct block's seg_want). */
+static uint8_t seg_want;
+
+/* After the LEA of an offset into R14D, the linear address through
+ * segment seg (4 GiB, a base): the base added modulo 2^32, and, when the
+ * access's last byte would lie beyond offset 0xffffffff, which the
+ * interpreter faults (the limit, SDM vol. 3, 5.3) but the sum would hide,
+ * R14D = 0xffffffff, so that the access crosses into page 0 and the
+ * lookup misses (the interpreter then raises the #GP); only where the
+ * offset comes from registers (regs), a constant one being checked by
+ * rewrite_mem. Without a flag:
+ *   lea r15, [r14 + bytes-1]; rorx r15, r15, 33; sarx r15, r15, r11
+ *                                    r15 = -(offset's last byte >> 32)
+ *   mov r8d, [r13 + seg[s].base]; lea r14d, [r14 + r8]
+ *   mov r8d, r14d; not r8d; pdep r8, r8, r15; lea r14d, [r14 + r8] */
+static void add_base(struct xinsn *x, int seg, unsigned bytes, bool regs)
+{
+    uint32_t at = (uint32_t)(offsetof(struct cpu, seg) + (size_t)seg * sizeof(struct seg_cache)
+                             + offsetof(struct seg_cache, base));
+    const uint8_t last[] = { 0x4d, 0x8d, 0x7e, (uint8_t)(bytes - 1) };  /* lea r15, [r14 + d8] */
+    static const uint8_t minus_wrap[] = { 0xc4, 0x43, 0xfb, 0xf0, 0xff, 33, /* rorx r15, r15, 33 */
+                                          0xc4, 0x42, 0xa2, 0xf7, 0xff };   /* sarx r15, r15, r11 */
+    static const uint8_t load[] = { 0x45, 0x8b, 0x85 };                 /* mov r8d, [r13 + d32] */
+    static const uint8_t add[] = { 0x47, 0x8d, 0x34, 0x06 };            /* lea r14d, [r14 + r8] */
+    static const uint8_t top[] = { 0x45, 0x89, 0xf0, 0x41, 0xf7, 0xd0,  /* mov r8d, r14d; not r8d */
+                                   0xc4, 0x42, 0xbb, 0xf5, 0xc7 };      /* pdep r8, r8, r15 */
+    if (regs) {
+        put_bytes(x->lea, &x->lea_len, last, sizeof(last));
+        put_bytes(x->lea, &x->lea_len, minus_wrap, sizeof(minus_wrap));
+    }
+    put_bytes(x->lea, &x->lea_len, load, sizeof(load));
+    put_bytes(x->lea, &x->lea_len, &at, 4);
+    put_bytes(x->lea, &x->lea_len, add, sizeof(add));
+    if (regs) {
+        put_bytes(x->lea, &x->lea_len, top, sizeof(top));
+        put_bytes(x->lea, &x->lea_len, add, sizeof(add));
+    }
+}
+
 /* The guest memory operand o, accessed inline: its address into R14D (a
  * LEA with the 32-bit address size, so the sum wraps as the guest's), and
  * the operand itself becomes [R14]. Only 32-bit addressing through a flat
- * segment qualifies. */
+ * segment qualifies, or, where the caller allows `based`, through a 4 GiB
+ * segment with a base (k->based): the LEA is then followed by add_base,
+ * which adds the base the segment has when the access runs, modulo 2^32
+ * (the linear address, SDM vol. 3, 3.4). An [ESP + disp] operand through
+ * such a segment is refused (stack runs add no base). */
 static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEncoderOperand *o,
-                        const struct block_key *k)
+                        const struct block_key *k, bool based)
 {
     int seg = (int)op->mem.segment - ZYDIS_REGISTER_ES;
     unsigned bytes = op->size / 8;
-    if (x->in.address_width != 32 || seg < S_ES || seg > S_GS || !(k->flat & (1u << seg))
-        || (bytes != 1 && bytes != 2 && bytes != 4))
+    if (x->in.address_width != 32 || seg < S_ES || seg > S_GS || (bytes != 1 && bytes != 2 && bytes != 4))
+        return false;
+    bool esp_based = op->mem.base == ZYDIS_REGISTER_ESP && op->mem.index == ZYDIS_REGISTER_NONE;
+    if (!(k->flat & (1u << seg)) && based && !esp_based && seg != S_SS && !(k->based & (1u << seg)))
+        seg_want |= (uint8_t)(1u << seg); /* the engine keys on it from now on */
+    based = based && (k->based & (1u << seg));
+    /* A constant offset beyond the limit: the interpreter's #GP. */
+    bool beyond = op->mem.base == ZYDIS_REGISTER_NONE && op->mem.index == ZYDIS_REGISTER_NONE
+               && (uint64_t)(uint32_t)op->mem.disp.value + bytes - 1 > 0xffffffffu;
+    if (!(k->flat & (1u << seg)) && (!based || esp_based || beyond))
         return false;
     ZydisEncoderRequest lea = {
         .mnemonic = ZYDIS_MNEMONIC_LEA,
@@ -153,6 +208,8 @@ static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEnc
     if (!host_reg(&lea.operands[1].mem.base) || !host_reg(&lea.operands[1].mem.index)
         || !encode(&lea, x->lea, &x->lea_len))
         return false;
+    if (based)
+        add_base(x, seg, bytes, op->mem.base != ZYDIS_REGISTER_NONE || op->mem.index != ZYDIS_REGISTER_NONE);
     o->mem.base = ZYDIS_REGISTER_R14;
     o->mem.index = ZYDIS_REGISTER_NONE;
     o->mem.scale = 0;
@@ -280,7 +337,7 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
                  * 64-bit host form. */
                 if (in->address_width != 32 || !host_reg(&o->mem.base) || !host_reg(&o->mem.index))
                     return false;
-            } else if (x->mem || !rewrite_mem(x, &ops[i], o, k)) {
+            } else if (x->mem || !rewrite_mem(x, &ops[i], o, k, true)) {
                 return false;
             }
             break;
@@ -364,7 +421,7 @@ static bool jmp_indirect(struct xinsn *x, const ZydisDecodedOperand *ops, const 
         return target_from_reg(x, op);
     if (op->type != ZYDIS_OPERAND_TYPE_MEMORY
         || ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(&x->in, ops, x->in.operand_count_visible, &req))
-        || !rewrite_mem(x, op, &req.operands[0], k))
+        || !rewrite_mem(x, op, &req.operands[0], k, true))
         return false;
     put_bytes(x->host, &x->host_len, (const uint8_t[]){ 0x45, 0x8b, 0x06 }, 3); /* mov r8d, [r14] */
     return true;
@@ -539,7 +596,7 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
             unsigned size = fpu_emit__form(&x->in, ops, &m);
             ZydisEncoderOperand o = { .type = ZYDIS_OPERAND_TYPE_MEMORY,
                                       .mem = { m.mem.base, m.mem.index, m.mem.scale, m.mem.disp.value, 4 } };
-            ok = size == 1 || (size > 1 && rewrite_mem(x, &m, &o, k));
+            ok = size == 1 || (size > 1 && rewrite_mem(x, &m, &o, k, false)); /* FDP = the offset */
             x->acc.size = size;
             x->target = (uint32_t)(m.mem.segment - ZYDIS_REGISTER_ES);
             break;
@@ -631,13 +688,34 @@ static bool x87_continues(const struct xblock *xb, unsigned i)
         && !xb->x[i].stack_acc;
 }
 
+/* Whether x's host code is its copy alone, which leaves the lookup's
+ * registers (R10, R14) as they were; the kinds that call out or emit more
+ * code might not. */
+static bool plain_copy(const struct xinsn *x)
+{
+    unsigned kind = x->kind & K_KIND_MASK;
+    return (kind == K_COPY || kind == K_PUSH || kind == K_POP) && x->in.mnemonic != ZYDIS_MNEMONIC_DIV;
+}
+
+/* Whether R10 still holds the guest flags a lookup saved before x, after
+ * x: a plain copy that writes no flag. */
+static bool keeps_saved_flags(const struct xinsn *x)
+{
+    const ZydisAccessedFlags *f = x->in.cpu_flags;
+    return plain_copy(x) && (!f || !(f->modified | f->set_0 | f->set_1 | f->undefined));
+}
+
 /* Pass 3: host code. A run of accesses at constant offsets from ESP
  * (compiled code's pushes, pops, locals and spills) takes one lookup for
- * all: emit__stack_base. */
+ * all: emit__stack_base. A lookup after another with no flag written
+ * between them saves no flags: R10 has them. */
 static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t end_eip)
 {
     enum { RUN_NONE, RUN_BASE, RUN_LOOKUPS } run = RUN_NONE;
     int64_t delta = 0; /* ESP now minus ESP at the run's start */
+    bool flags_in_r10 = false;
+    int32_t r14_at = 0;  /* the run's offset whose host address R14 holds, */
+    bool r14_known = false; /* when it holds one */
     emit__prologue(e, eip);
     for (unsigned i = 0; i < xb->n; i++) {
         struct xinsn *x = &xb->x[i];
@@ -649,16 +727,27 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         if (x->stack_acc && run == RUN_NONE) {
             run = stack_run(xb, i, &r) ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;
-            if (run == RUN_BASE)
+            if (run == RUN_BASE) {
+                r.flags_in_r10 = flags_in_r10 && (x->kind & K_KIND_MASK) != K_X87;
                 emit__stack_base(e, &r);
+                flags_in_r10 = true;
+                r14_at = 0;
+                r14_known = true;
+            }
         }
         if (x->stack_acc && run == RUN_BASE) {
-            emit__stack_access(e, (int32_t)(delta + x->stack_off));
+            int32_t at = (int32_t)(delta + x->stack_off);
+            emit__stack_access(e, at, r14_known ? &r14_at : NULL);
+            r14_at = at;
+            r14_known = true;
         } else if (x->mem && !x87_cont) {
             x->acc.eip = x->eip;
             x->acc.count = i;
+            x->acc.flags_in_r10 = flags_in_r10 && (x->kind & K_KIND_MASK) != K_X87;
             emit__bytes(e, x->lea, x->lea_len);
             emit__lookup(e, &x->acc);
+            flags_in_r10 = true;
+            r14_known = false;
         }
         if (x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
             div_guard__emit(e, &x->in, x->mem, x->eip, i); /* #DE goes to the interpreter */
@@ -676,6 +765,8 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             sys_callout__emit(e, &x->in, x->eip, next, i);
         emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
+        flags_in_r10 = flags_in_r10 && keeps_saved_flags(x);
+        r14_known = r14_known && plain_copy(x);
         if (x->esp_change == ESP_UNKNOWN)
             run = RUN_NONE;
         delta += x->esp_change == ESP_DELTA ? x->esp_delta : 0;
@@ -731,6 +822,7 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     xb.k = k;
     xb.n = 0;
     xb.nbytes = 0;
+    seg_want = 0;
     pass_decode(&xb, cpu);
     pass_liveness(&xb);
     b->key = *k; /* the indirect exit's probe reads it */
@@ -743,6 +835,7 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     emit__misses(&e);
 
     b->ninsns = (uint16_t)xb.n;
+    b->seg_want = seg_want;
     b->nbytes = (uint16_t)guest_code__read(cpu, k->lin, guest, xb.nbytes);
     if (!protect_block(b, cpu))
         b->ninsns = 0; /* the interpreter runs it: nothing to keep coherent */

@@ -1244,6 +1244,317 @@ START_TEST(callout_writes_its_own_block)
 }
 END_TEST
 
+/* Guest time and the retired count inside callouts (sys_callout.c): a
+ * loop that reads the TSC twice and PerfCtr0 (instructions retired) once
+ * per iteration, under a manual host clock with the guest at 3 ns per
+ * instruction, so guest time is 3 ns times the instructions retired since
+ * the slice began. */
+#define TIME_ITERS 6
+#define TIME_READS (3 * TIME_ITERS)
+static const uint8_t time_loop[] = {
+    0xbe, TIME_ITERS, 0, 0, 0,        /* mov esi, TIME_ITERS */
+    0xbf, 0x00, 0x00, 0x02, 0x00,     /* mov edi, FIX_DATA */
+    0x31, 0xc9,                       /* xor ecx, ecx (PerfCtr0) */
+    0x0f, 0x31,                       /* L: rdtsc */
+    0x89, 0x07,                       /* mov [edi], eax */
+    0x0f, 0x33,                       /* rdpmc */
+    0x89, 0x47, 0x04,                 /* mov [edi+4], eax */
+    0x43,                             /* inc ebx */
+    0x0f, 0x31,                       /* rdtsc */
+    0x89, 0x47, 0x08,                 /* mov [edi+8], eax */
+    0x83, 0xc7, 0x0c,                 /* add edi, 12 */
+    0x4e,                             /* dec esi */
+    0x75, 0xeb,                       /* jnz L */
+    0xf4,
+};
+_Static_assert(FIX_DATA == 0x20000, "time_loop's data address");
+
+/* Start the loop afresh: registers, the readings cleared, the PMU counting
+ * instructions retired from 0, guest time at 1 s on a manual host clock
+ * 10 ms ahead; then a slice begins. */
+static void time_loop_start(void)
+{
+    fix_code(time_loop, sizeof time_loop);
+    fix_cpu->gpr[R_EBX] = 0;
+    fix_cpu->eflags = F_FIXED1;
+    uint32_t zero[TIME_READS] = { 0 };
+    fix_poke(FIX_DATA, zero, sizeof zero);
+    fix_cpu->msr.pmc_evtsel[0] = 1u << 22 | 1u << 17 | 1u << 16 | 0xc0; /* EN, OS, USR, INST_RETIRED */
+    fix_cpu->msr.pmc_value[0] = 0;
+    fix_cpu->msr.pmc_sampled_at[0] = fix_cpu->icount;
+    timers__set_manual_host(&fix_m->timers, 1000000000);
+    fix_m->timers.ns_per_kinsn = 3 * 1024;
+    timers__slice_begin(&fix_m->timers, &fix_cpu->icount, 1u << 20);
+    fix_m->timers.manual_now += 10000000;
+}
+
+START_TEST(callouts_see_exact_time)
+{
+    uint64_t bt0 = stats.insns_bt, in0 = stats.insns_interp, co0 = stats.bt_callouts;
+    uint32_t seen[2][TIME_READS];
+    uint64_t retired[2];
+    for (int bt = 0; bt < 2; bt++) {
+        time_loop_start();
+        uint64_t start = fix_cpu->icount;
+        if (bt)
+            bt_run_to_hlt(bt_eng, 1000);
+        else
+            interp__engine_run(fix_m, 3 + 10 * TIME_ITERS + 1);
+        timers__slice_end(&fix_m->timers);
+        ck_assert(fix_cpu->halted);
+        retired[bt] = fix_cpu->icount - start;
+        for (int i = 0; i < TIME_READS; i++)
+            seen[bt][i] = fix_peek(FIX_DATA + 4 * (uint32_t)i, 4);
+    }
+    ck_assert_uint_eq(retired[1], retired[0]);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 3 * TIME_ITERS);
+    /* Every instruction counted once: translated or by the interpreter
+     * (the callouts, the first accesses' misses, the HLT). */
+    ck_assert_uint_eq(stats.insns_bt - bt0 + stats.insns_interp - in0 - retired[0], retired[1]);
+    ck_assert_uint_ge(stats.insns_bt - bt0, 5 * TIME_ITERS);
+    for (int i = 0; i < TIME_READS; i++)
+        ck_assert_uint_eq(seen[1][i], seen[0][i]);
+    /* Readings follow the instructions retired before them: RDPMC two
+     * after the first RDTSC, the second RDTSC five after it, 10 per
+     * iteration, 3 ns each; the first RDTSC after 3 instructions. */
+    for (int it = 0; it < TIME_ITERS; it++) {
+        const uint32_t *r = &seen[1][3 * it];
+        uint32_t n = 3 + 10 * (uint32_t)it;
+        ck_assert_uint_eq(r[0], seen[1][0] + 3 * (n - 3));
+        ck_assert_uint_eq(r[1], n + 2);
+        ck_assert_uint_eq(r[2], r[0] + 3 * 5);
+    }
+}
+END_TEST
+
+/* A run whose budget ends anywhere in the loop retires exactly the
+ * budget under bt, ending at the interpreter's EIP with its state. */
+START_TEST(callout_budget_matches_interpreter)
+{
+    for (uint64_t budget = 1; budget <= 3 + 10 * 3; budget++) {
+        uint32_t eip[2], ebx[2], edi[2], tsc[2];
+        uint64_t retired[2];
+        for (int bt = 0; bt < 2; bt++) {
+            time_loop_start();
+            uint64_t start = fix_cpu->icount;
+            if (bt)
+                bt_eng->run(fix_m, budget);
+            else
+                interp__engine_run(fix_m, budget);
+            timers__slice_end(&fix_m->timers);
+            retired[bt] = fix_cpu->icount - start;
+            eip[bt] = fix_cpu->eip;
+            ebx[bt] = fix_cpu->gpr[R_EBX];
+            edi[bt] = fix_cpu->gpr[R_EDI];
+            tsc[bt] = fix_cpu->gpr[R_EAX];
+        }
+        ck_assert_uint_eq(retired[1], budget);
+        ck_assert_uint_eq(retired[0], budget);
+        ck_assert_uint_eq(eip[1], eip[0]);
+        ck_assert_uint_eq(ebx[1], ebx[0]);
+        ck_assert_uint_eq(edi[1], edi[0]);
+        ck_assert_uint_eq(tsc[1], tsc[0]);
+    }
+}
+END_TEST
+
+/* CR4.TSD at CPL 3: RDTSC raises #GP(0) from the callout (SDM vol. 2,
+ * RDTSC), with the frame's EIP at it. */
+START_TEST(rdtsc_faults_with_tsd)
+{
+    uint64_t ex0 = stats.bt_callout_exits;
+    FIX_CODE_BYTES(0x43,                     /* inc ebx */
+                   0x0f, 0x31,               /* rdtsc: #GP(0) */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    sys_setup(true);
+    fix_cpu->cr4 |= CR4_TSD;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 1);
+    ck_assert_uint_eq(fix_peek(0x38000 - 20, 4), FIX_CODE + 1);   /* EIP: the RDTSC */
+    ck_assert_uint_eq(stats.bt_callout_exits - ex0, 1);
+}
+END_TEST
+
+/* A 4 GiB writable data segment with a base, as Linux's per-CPU FS. */
+static void fs_with_base(uint32_t base)
+{
+    fix_seg(S_FS, 0x18, base, 0xffffffffu, DESC_P | DESC_S | DESC_W | DESC_A | DESC_DB | DESC_G);
+}
+
+/* Blocks at a CPL are keyed on FS's base only once code there has used
+ * it (bt_engine.c's seg_want): the first FS access, at 0x3000 (reading
+ * FIX_DATA), calls out and teaches the engine; later translations access
+ * FS inline. */
+static void learn_fs(void)
+{
+    uint64_t co0 = stats.bt_callouts;
+    fix_poke(0x3000, "\x64\x8b\x00\xf4", 4);       /* mov eax, fs:[eax]; hlt */
+    fix_cpu->gpr[R_EAX] = FIX_DATA - fix_cpu->seg[S_FS].base;
+    fix_cpu->eip = 0x3000;
+    bt_run_to_hlt(bt_eng, 10);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 1);
+    fix_cpu->eip = FIX_CODE;
+}
+
+/* FS-based loads and stores are translated (no callout): the base is
+ * added to the offset. */
+START_TEST(fs_based_operands_inline)
+{
+    fs_with_base(FIX_DATA - 0x100);
+    learn_fs();
+    uint64_t bt0 = stats.insns_bt, co0 = stats.bt_callouts;
+    FIX_CODE_BYTES(0x64, 0xa1, 0x04, 0x01, 0, 0,     /* mov eax, fs:[0x104] */
+                   0x64, 0x01, 0x43, 0x08,           /* add fs:[ebx+8], eax */
+                   0x64, 0x8b, 0x4c, 0x73, 0x04,     /* mov ecx, fs:[ebx+esi*2+4] */
+                   0x64, 0xc6, 0x43, 0x10, 0x5a,     /* mov byte fs:[ebx+0x10], 0x5a */
+                   0xf4);
+    fix_poke(FIX_DATA + 4, "\x11\x22\x33\x44", 4);
+    fix_poke(FIX_DATA + 8, "\x01\x00\x00\x00", 4);
+    fix_poke(FIX_DATA + 0x0c, "\x78\x56\x34\x12", 4);
+    fix_cpu->gpr[R_EBX] = 0x100;
+    fix_cpu->gpr[R_ESI] = 4;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 0x44332211);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 8, 4), 0x44332212);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 0x12345678);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 0x10, 1), 0x5a);
+    ck_assert_uint_eq(stats.insns_bt - bt0, 4);
+    ck_assert_uint_eq(stats.bt_callouts - co0, 0);
+}
+END_TEST
+
+/* The linear address is (base + offset) mod 2^32 (SDM vol. 3, 3.4): a
+ * base near 4 GiB reaches low memory, under bt as under the interpreter. */
+START_TEST(fs_base_wraps)
+{
+    static const uint8_t code[] = { 0x64, 0x8b, 0x03,             /* mov eax, fs:[ebx] */
+                                    0x64, 0x89, 0x43, 0x04,       /* mov fs:[ebx+4], eax */
+                                    0x64, 0xff, 0x43, 0x08,       /* inc dword fs:[ebx+8] */
+                                    0xf4 };
+    const struct engine *eng[] = { engine__find("interp"), bt_eng };
+    for (int i = 0; i < 2; i++) {
+        fs_with_base(0xfff00000u);
+        if (i)
+            learn_fs();
+        uint64_t bt0 = stats.insns_bt;
+        fix_code(code, sizeof code);
+        fix_poke(FIX_DATA, "\xef\xbe\xad\xde\0\0\0\0\xff\0\0\0", 12);
+        fix_cpu->gpr[R_EBX] = 0x100000u + FIX_DATA;
+        fix_cpu->eip = FIX_CODE;
+        bt_run_to_hlt(eng[i], 100);
+        ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 0xdeadbeef);
+        ck_assert_uint_eq(fix_peek(FIX_DATA + 4, 4), 0xdeadbeef);
+        ck_assert_uint_eq(fix_peek(FIX_DATA + 8, 4), 0x100);
+        ck_assert_uint_eq(stats.insns_bt - bt0, i ? 3 : 0);
+    }
+}
+END_TEST
+
+/* An access whose last byte lies beyond offset 0xffffffff exceeds the
+ * 4 GiB limit (#GP, SDM vol. 3, 5.3) even where base + offset wraps to
+ * a mapped address mid-page; the access just below the top completes.
+ * code: mov ecx, fs:[0xfffffffc] or [ebx-2], then the same at
+ * 0xfffffffe (EBX = 0xfffffffe), then HLT. */
+static void assert_beyond_limit_faults(const uint8_t *code, size_t n, uint32_t fault_eip)
+{
+    fix_code(code, n);
+    fix_cpu->eip = FIX_CODE;
+    fix_cpu->gpr[R_ESP] = FIX_STACK;
+    fix_poke(FIX_DATA + 0x7fe, "\x11\x22\x33\x44\x55\x66", 6);
+    fix_cpu->gpr[R_EBX] = 0xfffffffeu;
+    fix_cpu->gpr[R_EAX] = 0x1234;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ECX], 0x44332211);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 0x1234);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001); /* the #GP handler's HLT */
+    ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), fault_eip);
+}
+
+START_TEST(fs_offset_beyond_limit_faults)
+{
+    static const uint8_t regs[] = { 0x64, 0x8b, 0x4b, 0xfe,             /* mov ecx, fs:[ebx-2] */
+                                    0x64, 0x8b, 0x03,                   /* mov eax, fs:[ebx] */
+                                    0xf4 };
+    static const uint8_t constant[] = { 0x64, 0x8b, 0x0d, 0xfc, 0xff, 0xff, 0xff, /* mov ecx, fs:[0xfffffffc] */
+                                        0x64, 0xa1, 0xfe, 0xff, 0xff, 0xff,       /* mov eax, fs:[0xfffffffe] */
+                                        0xf4 };
+    sys_setup(false);
+    fs_with_base(FIX_DATA + 0x802);
+    learn_fs();
+    assert_beyond_limit_faults(regs, sizeof regs, FIX_CODE + 4);
+    assert_beyond_limit_faults(constant, sizeof constant, FIX_CODE + 7);
+}
+END_TEST
+
+/* One block run under two FS bases reads through the base of each run:
+ * the translation adds the base the segment has when it runs. */
+START_TEST(block_under_two_fs_bases)
+{
+    fs_with_base(FIX_DATA - 0x10);
+    learn_fs();
+    uint64_t bt0 = stats.insns_bt;
+    FIX_CODE_BYTES(0x64, 0x8b, 0x06,                 /* mov eax, fs:[esi] */
+                   0x64, 0x89, 0x46, 0x04,           /* mov fs:[esi+4], eax */
+                   0xf4);
+    fix_poke(FIX_DATA, "\x01\0\0\0", 4);
+    fix_poke(FIX_DATA + 0x800, "\x02\0\0\0", 4);
+    fix_cpu->gpr[R_ESI] = 0x10;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 4, 4), 1);
+    uint64_t tr0 = stats.blocks_translated;
+    fs_with_base(FIX_DATA + 0x800 - 0x10);
+    fix_cpu->eip = FIX_CODE;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 2);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 0x804, 4), 2);
+    ck_assert_uint_eq(fix_peek(FIX_DATA + 4, 4), 1);
+    ck_assert_uint_eq(stats.blocks_translated - tr0, 0); /* the same block */
+    ck_assert_uint_eq(stats.insns_bt - bt0, 2 + 2);
+}
+END_TEST
+
+/* A data descriptor: base, 4 GiB limit, writable, DPL 0. */
+static uint64_t data_desc(uint32_t base)
+{
+    return 0x00cf92000000ffffull | (uint64_t)(base & 0xffffff) << 16 | (uint64_t)(base >> 24) << 56;
+}
+
+/* MOV FS between two runs of the same block (a callout in the loop): the
+ * next run reads through the new base; a load of a flat FS, then of a
+ * based one, changes the key's segment bits between runs as well. */
+START_TEST(fs_load_between_runs)
+{
+    fs_with_base(FIX_DATA);
+    learn_fs();
+    uint64_t gdt[5] = { 0, 0x00cf9a000000ffffull, data_desc(0), data_desc(FIX_DATA), data_desc(FIX_DATA + 0x100) };
+    fix_poke(0x60000, gdt, sizeof gdt);
+    fix_cpu->gdtr.base = 0x60000;
+    fix_cpu->gdtr.limit = sizeof gdt - 1;
+    fix_poke(FIX_DATA, "\x05\0\0\0", 4);
+    fix_poke(FIX_DATA + 0x100, "\x07\0\0\0", 4);
+    fix_poke(FIX_DATA + 0x200, "\x0b\0\0\0", 4);
+    fix_poke(FIX_DATA - 0x100, "\x20\0\0\0\x18\0\0\0\x10\0\0\0", 12); /* the selectors, last first */
+    FIX_CODE_BYTES(0xb9, 3, 0, 0, 0,                 /* mov ecx, 3 */
+                   0x8e, 0x64, 0x8f, 0xfc,           /* L: mov fs, [edi+ecx*4-4] */
+                   0x64, 0x03, 0x1d, 0, 0, 0, 0,     /* add ebx, fs:[0] */
+                   0x64, 0x03, 0x1d, 0, 0x01, 0, 0,  /* add ebx, fs:[0x100] */
+                   0x49,                             /* dec ecx */
+                   0x75, 0xeb,                       /* jnz L */
+                   0xf4);
+    fix_cpu->gpr[R_EDI] = FIX_DATA - 0x100;
+    fix_cpu->gpr[R_EBX] = 0;
+    fix_poke(0, "\x03\0\0\0", 4);                     /* flat FS: [0] */
+    fix_poke(0x100, "\x0d\0\0\0", 4);                 /* flat FS: [0x100] */
+    bt_run_to_hlt(bt_eng, 100);
+    /* flat: 3 + 13; base FIX_DATA: 5 + 7; base FIX_DATA + 0x100: 7 + 11 */
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 3 + 13 + 5 + 7 + 7 + 11);
+    ck_assert_uint_eq(fix_cpu->seg[S_FS].base, FIX_DATA + 0x100);
+}
+END_TEST
+
 static Suite *bt_block_suite(void)
 {
     Suite *s = suite_create("bt_block");
@@ -1293,6 +1604,14 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, sti_delivers_after_the_shadow);
     tcase_add_test(tc, popf_sets_tf);
     tcase_add_test(tc, callout_writes_its_own_block);
+    tcase_add_test(tc, callouts_see_exact_time);
+    tcase_add_test(tc, callout_budget_matches_interpreter);
+    tcase_add_test(tc, rdtsc_faults_with_tsd);
+    tcase_add_test(tc, fs_based_operands_inline);
+    tcase_add_test(tc, fs_base_wraps);
+    tcase_add_test(tc, fs_offset_beyond_limit_faults);
+    tcase_add_test(tc, block_under_two_fs_bases);
+    tcase_add_test(tc, fs_load_between_runs);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,7 +9,8 @@
  * instructions with and without REP, DIV; runs of x87 and MMX
  * instructions (register and memory forms, x87 control instructions)
  * from a random x87 state, whose whole state is compared too.
- * Memory operands address a window across a page boundary, so aligned,
+ * Memory operands (some through GS with a random base, the sum wrapping
+ * past 4 GiB) address a window across a page boundary, so aligned,
  * misaligned and page-crossing accesses all occur. BT_DIFF_CASES sets the count
  * (default 3000; the issue's full run is 1000000). */
 #include <check.h>
@@ -65,13 +66,29 @@ static unsigned modrm_reg(unsigned reg, unsigned rm)
     return 0xc0 | (reg & 7) << 3 | (rm & 7);
 }
 
+/* The GS base of a block in 32-bit code (random, so that base + offset
+ * wraps past 4 GiB about half the time, or below a page, so that the
+ * offset alone also lies in the data window: a translation that dropped
+ * the base would hit there), and what put_mem subtracts from its
+ * address: gs_base while it writes a GS-based operand (gs_operand). */
+static uint32_t gs_base, mem_bias;
+
+/* Sometimes a GS prefix on the memory operand that follows. */
+static void gs_operand(struct gen *g)
+{
+    if (!code16 && rnd() % 3 == 0) {
+        put(g, 0x65);
+        mem_bias = gs_base;
+    }
+}
+
 /* ModRM of [disp32] (and its displacement) in the data window, often
  * near the page boundary in the middle. */
 static void put_mem(struct gen *g, unsigned reg)
 {
     put(g, (reg & 7) << 3 | 5);
     uint32_t at = rnd() % 2 ? 0x1000 - 4 + rnd() % 8 : rnd() % (DATA_WINDOW - 4);
-    uint32_t a = FIX_DATA + at;
+    uint32_t a = FIX_DATA + at - mem_bias;
     for (int i = 0; i < 4; i++)
         put(g, a >> (8 * i));
 }
@@ -419,10 +436,15 @@ static void gen_insn(struct gen *g)
         gen_stack_insn(g);
         break;
     case 19: case 20: case 21:
+        gs_operand(g);
         gen_mem_insn(g, size);
+        mem_bias = 0;
         break;
     case 23: case 24: case 25:
+        if (r == 25)
+            gs_operand(g);
         gen_more_insn(g, size, r == 25);
+        mem_bias = 0;
         break;
     case 0: /* flag instructions (CLD/STD on the virtual DF); DAA, DAS and
              * AAA, left to the interpreter */
@@ -522,6 +544,7 @@ static void gen_insn(struct gen *g)
 static void gen_block(struct gen *g)
 {
     g->n = 0;
+    gs_base = code16 ? 0 : rnd() % 2 ? rnd() : 1 + rnd() % 0xfff;
     int count = 1 + rnd() % 40;
     for (int i = 0; i < count && g->n < MAX_CODE - 64; i++) {
         if (rnd() % 8 == 0) {
@@ -700,6 +723,7 @@ static long run_cases(long cases, bool real)
         gen_block(&g);
         random_state(&init);
         fix_code(g.b, g.n);
+        fix_cpu->seg[S_GS].base = gs_base; /* 0 in real mode (selector 0) */
 
         load_state(&init);
         bt_run_to_hlt(&interp_like, 1000);
