@@ -105,7 +105,7 @@ static inline bool dcache_match(const struct dcache_entry *e, const uint8_t *w, 
 /* ---- first level: by linear address, kept exact by write protection
  * (code_wp.c) ------------------------------------------------------------ */
 
-#define L1_SIZE 8192
+#define L1_SIZE 4096
 
 struct __attribute__((aligned(64))) l1_entry {
     uint64_t tag;  /* l1_tag() when filled, 0 when empty */

@@ -56,6 +56,32 @@ test_main:
 	mov dword [ALIAS + 1], 0x33333333
 	call CODE
 	CHECK eax, 0x33333333, "a store through an alias changes the code"
+	mov byte [CODE + 0x100], 0xB8
+	mov dword [CODE + 0x101], 0x55555555
+	mov byte [CODE + 0x105], 0xC3
+	mov byte [CODE + 0x2100], 0xB8
+	mov dword [CODE + 0x2101], 0x66666666
+	mov byte [CODE + 0x2105], 0xC3
+	call CODE + 0x100
+	CHECK eax, 0x55555555, "code at a page about to be remapped"
+	mov esi, [PTE_CODE]
+	lea eax, [esi + 0x2000]
+	mov [PTE_CODE], eax
+	invlpg [CODE + 0x345]
+	call CODE + 0x100
+	CHECK eax, 0x66666666, "INVLPG of a remapped code page: the new frame's code runs"
+	mov [PTE_CODE], esi
+	mov eax, cr3
+	mov cr3, eax
+	call CODE + 0x100
+	CHECK eax, 0x55555555, "a CR3 load after remapping a non-global code page back"
+	lea eax, [esi + 0x2000]
+	mov [PTE_CODE], eax
+	invlpg [CODE]
+	call CODE + 0x100
+	CHECK eax, 0x66666666, "INVLPG of the page itself then takes the new frame"
+	mov [PTE_CODE], esi
+	invlpg [CODE]
 
 	; An instruction across a page boundary, then with the second page
 	; not present: #PF for the second page, EIP at the instruction.
