@@ -165,7 +165,10 @@ struct tlb_entry {
                          * see interp/mmu.c); 0 for MMIO */
     uint8_t global;     /* from a PTE with G set while CR4.PGE */
     uint8_t rights;     /* TLB_* rights the translation grants */
+    uint8_t pad[21];    /* to 64 bytes: the translator's lookup scales the
+                         * index by a power of two (translator/emit.c) */
 };
+_Static_assert(sizeof(struct tlb_entry) == 64, "a TLB entry is 64 bytes");
 #define TLB_INVALID 0x1u /* never a page-aligned address */
 #define TLB_SUP_R  0x01
 #define TLB_SUP_W  0x02

@@ -10,22 +10,21 @@
 #include "core/cpu.h"
 #include "core/stats.h"
 
-_Static_assert(sizeof(struct tlb_entry) == 48, "the lookup scales the TLB index by 48");
+_Static_assert(sizeof(struct tlb_entry) == 64, "the lookup scales the TLB index by 64");
 _Static_assert(TLB_SIZE == 1024, "the lookup masks the page number with 1023");
 _Static_assert(_Alignof(struct block) >= 8, "exit words and callouts pack bits below a block's address");
 
 #define TLB_FIELD(f) ((uint32_t)(offsetof(struct cpu, tlb) + offsetof(struct tlb_entry, f)))
 
 /* The TLB entry i of the page of the linear address in r14d, as reg =
- * 6 * i (entry i at r13 + tlb + 8 * reg): reg is r15 for the lookup, r14
- * itself for the indirect-branch probe.
- *   rorx reg, r14d, 11; and reg, 2 * 1023; lea reg, [reg + reg*2] */
+ * 8 * i (entry i at r13 + tlb + 8 * reg): reg is r15 for the lookup, r14
+ * itself for the indirect-branch probe. The rotate brings the page
+ * number's low 10 bits to bits 3..12 (the bits it wraps round are masked):
+ *   rorx reg, r14d, 9; and reg, 8 * 1023 */
 static void tlb_index(struct emit *e, bool ibl)
 {
-    static const uint8_t lookup[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xfe, 0x0b, 0x41, 0x81, 0xe7, 0xfe, 0x07, 0, 0,
-                                      0x4f, 0x8d, 0x3c, 0x7f };
-    static const uint8_t branch[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xf6, 0x0b, 0x41, 0x81, 0xe6, 0xfe, 0x07, 0, 0,
-                                      0x4f, 0x8d, 0x34, 0x76 };
+    static const uint8_t lookup[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xfe, 0x09, 0x41, 0x81, 0xe7, 0xf8, 0x1f, 0, 0 };
+    static const uint8_t branch[] = { 0xc4, 0x43, 0x7b, 0xf0, 0xf6, 0x09, 0x41, 0x81, 0xe6, 0xf8, 0x1f, 0, 0 };
     _Static_assert(sizeof(lookup) == sizeof(branch), "one length");
     emit__bytes(e, ibl ? branch : lookup, sizeof(lookup));
 }
@@ -64,7 +63,7 @@ static void emit64(struct emit *e, uint64_t v)
     emit__bytes(e, &v, 8);
 }
 
-/* lea r9, [r9 + d]: the budget, without touching flags (|d| <= 32). */
+/* lea r9, [r9 + d]: the budget, without touching flags (|d| <= 64). */
 static void budget_add(struct emit *e, int d)
 {
     if (d)
@@ -318,7 +317,8 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
  * (the callout only gives write rights back), so the run's accesses need
  * no check of their own: each becomes mov r14, [rsp]; lea r14, [r14 + d],
  * or only a LEA from the previous one's address when nothing has changed
- * R14 since (the base leaves R14 at [ESP + 0]).
+ * R14 since (the base leaves R14 at [ESP + 0]); translate.c folds d into
+ * the displacement of a copied instruction that can take one instead.
  */
 void emit__stack_base(struct emit *e, const struct stack_run *r)
 {
@@ -350,8 +350,10 @@ void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at)
     } else {
         emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x34, 0x24 }, 4);               /* mov r14, [rsp] */
     }
-    emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                         /* lea r14, [r14+d32] */
-    emit32(e, (uint32_t)disp);
+    if (disp) {
+        emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                     /* lea r14, [r14+d32] */
+        emit32(e, (uint32_t)disp);
+    }
 }
 
 static void patch_all(uint8_t *const *rel, int n, const uint8_t *to)

@@ -14,7 +14,7 @@
  * lookups (miss exits, calls for stores to protected pages) are queued
  * and written after the block, as are other exits that need the guest
  * flags pushed on the host stack restored first (miss[]). */
-#define EMIT_MAX_MISSES 32
+#define EMIT_MAX_MISSES 64
 struct emit {
     uint8_t *p;
     const uint8_t *stubs;     /* the reserved area (translator.h) */

@@ -210,7 +210,7 @@ static void emit_data_pointer(struct emit *e, const struct fpu_insn *fi)
 
 /* Where a run keeps its operands' host addresses between the lookups
  * and the instructions (one translated run executes at a time). */
-static uint64_t operand_slot[32];
+static uint64_t operand_slot[FPU_RUN_MAX];
 
 /* mov r15, &operand_slot[k]; then mov [r15], r14 (store) or mov r14, [r15]. */
 static void slot_access(struct emit *e, unsigned k, bool store)

@@ -9,6 +9,9 @@
 
 #include "translator/emit.h"
 
+/* x87/MMX instructions in one run at most (one operand slot each). */
+#define FPU_RUN_MAX 32
+
 /* Whether the x87 or MMX instruction in runs natively in translated code; 0 when
  * refused, 1 for a register form, else the bytes of its memory operand,
  * which *mem then is (with its size given as 32 bits, the width the

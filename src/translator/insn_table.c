@@ -123,6 +123,12 @@ static const ZydisMnemonic called_out[] = {
     ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_CMPXCHG8B,
 };
 
+/* Transfers through gates and their returns (K_SYS_END callouts). */
+static const ZydisMnemonic gates[] = {
+    ZYDIS_MNEMONIC_INT, ZYDIS_MNEMONIC_INT3, ZYDIS_MNEMONIC_INTO, ZYDIS_MNEMONIC_IRET,
+    ZYDIS_MNEMONIC_IRETD, ZYDIS_MNEMONIC_SYSENTER, ZYDIS_MNEMONIC_SYSEXIT,
+};
+
 /* Give every mnemonic of a list the kind (or, with add, the flag). */
 static void insn_table__mark(const ZydisMnemonic *list, size_t n, unsigned kind, bool add)
 {
@@ -147,6 +153,12 @@ static void insn_table__init(void)
      * vol. 3, 4.10.4.1) or anything an MSR controls: the block ends. */
     kind_of[ZYDIS_MNEMONIC_INVLPG] = K_SYS_END;
     kind_of[ZYDIS_MNEMONIC_WRMSR] = K_SYS_END;
+    /* The gates, IRET and SYSENTER/SYSEXIT: the interpreter delivers or
+     * returns (privilege, stack and segment changes, SDM vol. 3, 6.12 and
+     * vol. 2, SYSENTER); the block ends after them, the C loop looking up
+     * the next block under the new key and taking whatever an IRET that
+     * set IF or TF made due. */
+    MARK(gates, K_SYS_END, false);
     MARK(count_dependent, K_FLAGS_MAYBE, true);
     ready = true;
 }

@@ -13,7 +13,9 @@
  * (interp__engine_run: every check, exceptions delivered, the count of
  * retired instructions kept by the interpreter, so the block gives the
  * instruction's budget back), and loads the registers and flags back. The
- * block goes on when the step completed the instruction at the next EIP
+ * block ends after the gates, IRET, SYSENTER/SYSEXIT, INVLPG, WRMSR and
+ * refused near branches (SYS_ENDS in the next-EIP word); otherwise it
+ * goes on when the step completed the instruction at the next EIP
  * and left unchanged all a block assumes: the segments, CPL and mode
  * (the block key), CR0/CR3/CR4 and the TLB generation (the block's own
  * code and inline lookups), DR7, TF and RF, no deliverable interrupt or
@@ -59,9 +61,19 @@ struct sys_kind {
 };
 static struct sys_kind kinds[NMNEM];
 
+/* Whether a callout of table kind `kind` ends the block: one that may
+ * change what the block's code assumes (K_SYS_END: INVLPG, WRMSR, and the
+ * gates, IRET and SYSENTER/SYSEXIT, which change CPL and segments), or a
+ * branch in a form the translator refused (CALL m32 through GS...). */
+static bool ends_block(unsigned kind)
+{
+    kind &= K_KIND_MASK;
+    return kind == K_SYS_END || kind == K_CALL || kind == K_JMP || kind == K_RET;
+}
+
 bool sys_callout__takes(const ZydisDecodedInstruction *in, unsigned kind, bool *end)
 {
-    *end = (kind & K_KIND_MASK) == K_SYS_END;
+    *end = ends_block(kind);
     /* DIV's guard (div_guard.c) is for its copied form. */
     if (in->mnemonic == ZYDIS_MNEMONIC_DIV)
         return false;
@@ -74,6 +86,9 @@ bool sys_callout__takes(const ZydisDecodedInstruction *in, unsigned kind, bool *
     case K_POP:
     case K_SYS:
     case K_SYS_END:
+    case K_CALL:
+    case K_JMP:
+    case K_RET:
         return true;
     default:
         return false;
@@ -88,9 +103,19 @@ struct sys_assumed {
     uint64_t invalidated;
 };
 
+/* a == b, field by field (cheaper than memcmp over the whole struct). */
+static bool same_assumed(const struct sys_assumed *a, const struct sys_assumed *b)
+{
+    bool same = a->cr0 == b->cr0 && a->cr3 == b->cr3 && a->cr4 == b->cr4 && a->dr7 == b->dr7
+        && a->gen == b->gen && a->cpl == b->cpl && a->invalidated == b->invalidated;
+    for (int s = 0; s <= S_GS; s++)
+        same = same && a->seg[s].sel == b->seg[s].sel && a->seg[s].attr == b->seg[s].attr
+            && a->seg[s].base == b->seg[s].base && a->seg[s].limit == b->seg[s].limit;
+    return same;
+}
+
 static void assumed(const struct cpu *cpu, struct sys_assumed *a)
 {
-    memset(a, 0, sizeof(*a));
     memcpy(a->seg, cpu->seg, sizeof(a->seg));
     a->cr0 = cpu->cr0;
     a->cr3 = cpu->cr3;
@@ -103,16 +128,19 @@ static void assumed(const struct cpu *cpu, struct sys_assumed *a)
 
 int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget);
 
-/* where: the next EIP, and in the high half the budget the block holds
- * for this instruction and the ones after it; budget: R9; entry_budget:
- * R9 when the C loop entered translated code. Returns 1 when the block
- * goes on, 0 when it leaves. */
+/* Set in `where` by a callout that ends its block. */
+#define SYS_ENDS (1ull << 63)
+
+/* where: the next EIP, in bits 32-62 the budget the block holds for this
+ * instruction and the ones after it, SYS_ENDS when the block ends after
+ * it; budget: R9; entry_budget: R9 when the C loop entered translated
+ * code. Returns 1 when the block goes on, 0 when it leaves. */
 int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget)
 {
     struct machine *m = cpu->m;
     struct sys_assumed before, after;
     uint32_t eflags = cpu->eflags, next = (uint32_t)where;
-    int64_t unseen = entry_budget - budget - (int64_t)(where >> 32);
+    int64_t unseen = entry_budget - budget - (int64_t)((where & ~SYS_ENDS) >> 32);
     assert(unseen >= 0);
     assumed(cpu, &before);
     cpu->icount += (uint64_t)unseen;
@@ -127,9 +155,8 @@ int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_
      * consumed as the interpreter's next step would. */
     if (cpu->inhibit_irq && !m->intr_line && !cpu->nmi_pending)
         cpu->inhibit_irq = false;
-    bool on = retired == 1 && cpu->eip == next
-        && (insn_table__kind((ZydisMnemonic)(k - kinds)) & K_KIND_MASK) != K_SYS_END
-        && !memcmp(&before, &after, sizeof(before)) && !((cpu->eflags ^ eflags) & (F_VM | F_AC))
+    bool on = retired == 1 && cpu->eip == next && !(where & SYS_ENDS)
+        && same_assumed(&before, &after) && !((cpu->eflags ^ eflags) & (F_VM | F_AC))
         && !(cpu->eflags & (F_TF | F_RF)) && !cpu->halted && !cpu->inhibit_irq && !cpu->nmi_pending
         && !(m->intr_line && (cpu->eflags & F_IF)) && m->stop == STOP_NONE;
     if (!on) {
@@ -194,7 +221,8 @@ void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32
     emit__bytes(e, &eip, 4);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);               /* mov r8, imm64 */
     emit__bytes(e, &kind, 8);
-    uint64_t where = next | (uint64_t)(e->ninsns - count) << 32;
+    uint64_t where = next | (uint64_t)(e->ninsns - count) << 32
+        | (ends_block(insn_table__kind(in->mnemonic)) ? SYS_ENDS : 0);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);               /* mov r14, imm64 */
     emit__bytes(e, &where, 8);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xbf }, 2);               /* mov r15, imm64 */

@@ -14,7 +14,8 @@
 /* Whether the block may call the interpreter for in (of table kind `kind`,
  * which the translator could not copy) instead of ending before it; *ends
  * says whether the block must end after it (it changes what the block's
- * code assumes: paging, CR0). */
+ * code assumes: paging, CR0, CPL and segments through a gate, IRET or
+ * SYSENTER/SYSEXIT; or it is a branch). */
 bool sys_callout__takes(const ZydisDecodedInstruction *in, unsigned kind, bool *ends);
 
 /* The callout for the instruction in at eip (next: the EIP after it, in

@@ -49,10 +49,11 @@
 #include "translator/string_ops.h"
 #include "translator/sys_callout.h"
 
-#define BLOCK_MAX_INSNS 32
-#define BLOCK_MAX_BYTES 256         /* guest bytes (the copy kept for -d in_asm) */
+#define BLOCK_MAX_INSNS 64
+#define BLOCK_MAX_BYTES 512         /* guest bytes (the copy kept for -d in_asm) */
 #define HOST_INSN_MAX 15
-#define BLOCK_CODE_CAP 8192
+#define BLOCK_CODE_CAP 16384
+_Static_assert(EMIT_MAX_MISSES >= BLOCK_MAX_INSNS, "one miss exit and one lookup per instruction at most");
 #define LEA_MAX (HOST_INSN_MAX + 41) /* and a segment base: add_base */
 
 /* One decoded guest instruction and its host form. */
@@ -85,13 +86,14 @@ struct xblock {
     size_t nbytes;
 };
 
-static ZydisDecoder dec16, dec32;
+static ZydisDecoder dec16, dec32, dec64; /* dec64: the host copies */
 static bool ready;
 
 static void translate__init(void)
 {
     ZydisDecoderInit(&dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     ZydisDecoderInit(&dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    ZydisDecoderInit(&dec64, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     ready = true;
 }
 
@@ -680,11 +682,12 @@ static bool stack_run(const struct xblock *xb, unsigned i, struct stack_run *r)
 }
 
 /* Whether instruction i continues the run of x87 instructions before it
- * (fpu_emit.c emits a run whole, its lookups first), which an operand at
+ * (fpu_emit.c emits a run whole, its lookups first, of FPU_RUN_MAX at
+ * most: a run breaks at every multiple of it), which an operand at
  * a constant offset from ESP does not (its stack-run lookup comes here). */
 static bool x87_continues(const struct xblock *xb, unsigned i)
 {
-    return i > 0 && (xb->x[i].kind & K_KIND_MASK) == K_X87 && (xb->x[i - 1].kind & K_KIND_MASK) == K_X87
+    return i % FPU_RUN_MAX && (xb->x[i].kind & K_KIND_MASK) == K_X87 && (xb->x[i - 1].kind & K_KIND_MASK) == K_X87
         && !xb->x[i].stack_acc;
 }
 
@@ -703,6 +706,30 @@ static bool keeps_saved_flags(const struct xinsn *x)
 {
     const ZydisAccessedFlags *f = x->in.cpu_flags;
     return plain_copy(x) && (!f || !(f->modified | f->set_0 | f->set_1 | f->undefined));
+}
+
+/* Where x's host copy, a single instruction whose memory operand is [r14]
+ * (ModRM mod 00, r/m 110 with REX.B: no SIB, no displacement), has that
+ * ModRM byte, so that a stack run's offset can become its displacement;
+ * 0 when it has none such (or is more than a plain copy). */
+static unsigned r14_modrm(const struct xinsn *x)
+{
+    ZydisDecodedInstruction h;
+    if (!plain_copy(x) || ZYAN_FAILED(ZydisDecoderDecodeInstruction(&dec64, NULL, x->host, x->host_len, &h))
+        || h.length != x->host_len || !(h.attributes & ZYDIS_ATTRIB_HAS_MODRM) || !(h.attributes & ZYDIS_ATTRIB_HAS_REX))
+        return 0;
+    return h.raw.modrm.mod == 0 && h.raw.modrm.rm == 6 && h.raw.rex.B ? h.raw.modrm.offset : 0;
+}
+
+/* x's host copy with [r14 + disp] for its [r14] at ModRM offset m (a
+ * disp8 where it fits, else a disp32). */
+static void emit_folded(struct emit *e, const struct xinsn *x, unsigned m, int32_t disp)
+{
+    bool d8 = disp == (int8_t)disp;
+    emit__bytes(e, x->host, m);
+    emit__bytes(e, (const uint8_t[]){ (uint8_t)(x->host[m] | (d8 ? 0x40 : 0x80)) }, 1);
+    emit__bytes(e, &disp, d8 ? 1 : 4); /* little-endian: the low byte first */
+    emit__bytes(e, x->host + m + 1, x->host_len - m - 1u);
 }
 
 /* Pass 3: host code. A run of accesses at constant offsets from ESP
@@ -735,10 +762,18 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
                 r14_known = true;
             }
         }
+        unsigned fold = 0; /* the host copy's [r14] ModRM takes fold_disp */
+        int32_t fold_disp = 0;
         if (x->stack_acc && run == RUN_BASE) {
+            /* R14 at the access's offset, or, where the copy can take a
+             * displacement, left where it is (at the run's base if not
+             * known) and the difference folded into the copy. */
             int32_t at = (int32_t)(delta + x->stack_off);
-            emit__stack_access(e, at, r14_known ? &r14_at : NULL);
-            r14_at = at;
+            fold = r14_modrm(x);
+            int32_t to = !fold ? at : r14_known ? r14_at : 0;
+            emit__stack_access(e, to, r14_known ? &r14_at : NULL);
+            fold_disp = at - to;
+            r14_at = to;
             r14_known = true;
         } else if (x->mem && !x87_cont) {
             x->acc.eip = x->eip;
@@ -763,7 +798,10 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         }
         if ((x->kind & K_KIND_MASK) == K_SYS || (x->kind & K_KIND_MASK) == K_SYS_END)
             sys_callout__emit(e, &x->in, x->eip, next, i);
-        emit__bytes(e, x->host, x->host_len);
+        if (fold)
+            emit_folded(e, x, fold, fold_disp);
+        else
+            emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
         flags_in_r10 = flags_in_r10 && keeps_saved_flags(x);
         r14_known = r14_known && plain_copy(x);

@@ -60,6 +60,23 @@ START_TEST(loop_with_jcc)
 }
 END_TEST
 
+/* A block ends after 64 instructions (translate.c, BLOCK_MAX_INSNS):
+ * 2 * 64 + 1 INC EAX take three blocks, all translated, then the HLT. */
+START_TEST(block_holds_64_insns)
+{
+    enum { LIMIT = 64, N = 2 * LIMIT + 1 };
+    static uint8_t code[N + 1];
+    memset(code, 0x40, N);           /* inc eax */
+    code[N] = 0xf4;                  /* hlt */
+    fix_code(code, sizeof code);
+    uint64_t bt0 = stats.insns_bt, bl0 = stats.blocks_translated;
+    ck_assert_uint_eq(bt_run_to_hlt(bt_eng, 1000), N + 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], N);
+    ck_assert_uint_eq(stats.insns_bt - bt0, N);
+    ck_assert_uint_eq(stats.blocks_translated - bl0, 3 + 1); /* and the HLT's */
+}
+END_TEST
+
 /* Guest flags travel from one block to the next through cpu->eflags. */
 START_TEST(flags_cross_blocks)
 {
@@ -1178,6 +1195,114 @@ START_TEST(callout_in_denied_port)
 }
 END_TEST
 
+/* Runs to the HLT at 0x2000 with interrupt 0x20 pending, which must be
+ * taken once. */
+static void run_with_irq_0x20(void)
+{
+    fix_m->intr_line = true;
+    fix_m->intr_ack = ack_0x20;
+    ack_count = 0;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_int_eq(ack_count, 1);
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+}
+
+/* sys_setup(true), CPL-0 code at 0x3000, vector 0x80 an interrupt gate
+ * of DPL 3 to it, and SYSENTER to it with ESP 0x38000 (the MSRs). */
+static void kernel_setup(const uint8_t *handler, size_t n)
+{
+    sys_setup(true);
+    uint32_t gate[2] = { 0x08u << 16 | 0x3000, 0xee00 };
+    fix_poke(0x61000 + 8 * 0x80, gate, sizeof gate);
+    fix_poke(0x3000, handler, n);
+    fix_cpu->msr.sysenter_cs = 0x08;
+    fix_cpu->msr.sysenter_esp = 0x38000;
+    fix_cpu->msr.sysenter_eip = 0x3000;
+}
+
+/* After a user HLT's #GP(0) (at hlt_eip, CPL 3) reached the HLT at 0x2000:
+ * its frame on the TSS's stack holds the user CS, ESP and SS; `ends`
+ * callouts ran since calls (callouts, exits, fallbacks) were read, each
+ * ending its block, and only the handler's HLT fell back. */
+static void assert_back_at_cpl3(uint32_t hlt_eip, uint64_t ends, const uint64_t calls[3])
+{
+    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    ck_assert_int_eq(fix_cpu->cpl, 0);
+    ck_assert_uint_eq(fix_peek(0x38000 - 20, 4), hlt_eip);
+    ck_assert_uint_eq(fix_peek(0x38000 - 16, 4), 0x1b);
+    ck_assert_uint_eq(fix_peek(0x38000 - 8, 4), FIX_STACK);       /* the user ESP, back */
+    ck_assert_uint_eq(fix_peek(0x38000 - 4, 4), 0x23);
+    ck_assert_uint_eq(stats.bt_callouts - calls[0], ends);
+    ck_assert_uint_eq(stats.bt_callout_exits - calls[1], ends);
+    ck_assert_uint_eq(stats.insns_fallback - calls[2], 1);
+}
+
+/* INT 0x80 from CPL 3 to a CPL-0 handler on the TSS's stack and IRETD
+ * back (SDM vol. 3, 6.12.1), twice: the interpreter runs both from their
+ * blocks as callouts that end them, none is left to the C loop's
+ * fallback; registers, stacks and CPL are those of the round trips. */
+START_TEST(int80_iret_round_trip)
+{
+    static const uint8_t handler[] = { 0x40,         /* inc eax */
+                                       0x89, 0xe6,   /* mov esi, esp */
+                                       0xcf };       /* iretd */
+    const uint64_t calls[3] = { stats.bt_callouts, stats.bt_callout_exits, stats.insns_fallback };
+    FIX_CODE_BYTES(0xcd, 0x80,               /* int 0x80 */
+                   0x43,                     /* inc ebx */
+                   0xcd, 0x80,               /* int 0x80 */
+                   0x43,                     /* inc ebx */
+                   0xf4);                    /* hlt: #GP(0) at CPL 3 */
+    kernel_setup(handler, sizeof handler);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 2);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 2);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESI], 0x38000 - 20);         /* SS, ESP, EFLAGS, CS, EIP */
+    assert_back_at_cpl3(FIX_CODE + 6, 4, calls);
+}
+END_TEST
+
+/* SYSENTER from CPL 3 and SYSEXIT back (SDM vol. 2, SYSENTER, SYSEXIT):
+ * callouts that end their blocks; CS, SS, ESP and CPL as they set them. */
+START_TEST(sysenter_sysexit_round_trip)
+{
+    static const uint8_t handler[] = { 0x40,         /* inc eax */
+                                       0x89, 0xe6,   /* mov esi, esp */
+                                       0x0f, 0x35 }; /* sysexit: EIP = EDX, ESP = ECX */
+    const uint64_t calls[3] = { stats.bt_callouts, stats.bt_callout_exits, stats.insns_fallback };
+    FIX_CODE_BYTES(0xba, (FIX_CODE + 9) & 0xff, (FIX_CODE + 9) >> 8 & 0xff, (FIX_CODE + 9) >> 16 & 0xff,
+                   (FIX_CODE + 9) >> 24,     /* mov edx, L */
+                   0x89, 0xe1,               /* mov ecx, esp */
+                   0x0f, 0x34,               /* sysenter */
+                   0x43,                     /* L: inc ebx */
+                   0xf4);                    /* hlt: #GP(0) at CPL 3 */
+    kernel_setup(handler, sizeof handler);
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 1);
+    ck_assert_uint_eq(fix_cpu->gpr[R_ESI], 0x38000);
+    assert_back_at_cpl3(FIX_CODE + 10, 2, calls);
+}
+END_TEST
+
+/* An IRETD that sets IF with an interrupt pending: the interrupt is taken
+ * at the boundary right after it, before the next user instruction. */
+START_TEST(iret_sets_if_pending_interrupt)
+{
+    static const uint8_t handler[] = { 0x81, 0x4c, 0x24, 0x08, 0x00, 0x02, 0x00, 0x00, /* or [esp+8], IF */
+                                       0xcf };                                         /* iretd */
+    FIX_CODE_BYTES(0xcd, 0x80,               /* int 0x80 */
+                   0x43,                     /* inc ebx */
+                   0xf4);
+    kernel_setup(handler, sizeof handler);
+    ck_assert_uint_eq(fix_cpu->eflags & F_IF, 0);
+    run_with_irq_0x20();
+    ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
+    ck_assert_uint_eq(fix_peek(0x38000 - 20, 4), FIX_CODE + 2);   /* the frame's EIP: inc ebx */
+    ck_assert_uint_eq(fix_peek(0x38000 - 16, 4), 0x1b);
+    ck_assert_uint_eq(fix_peek(0x38000 - 12, 4) & F_IF, F_IF);
+}
+END_TEST
+
 /* STI with an interrupt pending: delivered after the next instruction
  * (the STI shadow, SDM vol. 2, STI), not inside the block. */
 START_TEST(sti_delivers_after_the_shadow)
@@ -1188,12 +1313,7 @@ START_TEST(sti_delivers_after_the_shadow)
                    0x43,                     /* inc ebx */
                    0xf4);
     sys_setup(false);
-    fix_m->intr_line = true;
-    fix_m->intr_ack = ack_0x20;
-    ack_count = 0;
-    bt_run_to_hlt(bt_eng, 100);
-    ck_assert_int_eq(ack_count, 1);
-    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
+    run_with_irq_0x20();
     ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
     ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
     ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), FIX_CODE + 2); /* the frame's EIP: inc ebx */
@@ -1215,7 +1335,6 @@ START_TEST(popf_sets_tf)
                    0xf4);
     sys_setup(false);
     bt_run_to_hlt(bt_eng, 100);
-    ck_assert_uint_eq(fix_cpu->eip, 0x2001);
     ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
     ck_assert_uint_eq(fix_cpu->gpr[R_EBX], 0);
     ck_assert_uint_eq(fix_peek(FIX_STACK - 12, 4), FIX_CODE + 7); /* the frame's EIP: inc ebx */
@@ -1563,6 +1682,7 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, alu_block_runs_translated);
     tcase_add_test(tc, esp_lives_in_r12);
     tcase_add_test(tc, loop_with_jcc);
+    tcase_add_test(tc, block_holds_64_insns);
     tcase_add_test(tc, flags_cross_blocks);
     tcase_add_test(tc, fallback_in_the_middle);
     tcase_add_test(tc, code_rewritten_is_retranslated);
@@ -1600,6 +1720,9 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, x87_unmasked_exception_in_run);
     tcase_add_test(tc, sensitive_instructions_call_out);
     tcase_add_test(tc, callout_faults_at_cpl3);
+    tcase_add_test(tc, int80_iret_round_trip);
+    tcase_add_test(tc, iret_sets_if_pending_interrupt);
+    tcase_add_test(tc, sysenter_sysexit_round_trip);
     tcase_add_test(tc, callout_in_denied_port);
     tcase_add_test(tc, sti_delivers_after_the_shadow);
     tcase_add_test(tc, popf_sets_tf);
