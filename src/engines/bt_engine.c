@@ -53,6 +53,7 @@ static int bt_engine__init(struct machine *m)
     block_log__name(cache__reserved(s->cache), "entry stub");
     block_log__name(cache__reserved(s->cache) + STUB_EXIT_OFFSET, "exit stub");
     block_log__name(cache__reserved(s->cache) + STUB_WP_OFFSET, "protected store callout");
+    block_log__name(cache__reserved(s->cache) + STUB_SYS_OFFSET, "sensitive-instruction callout");
     code_wp__on_invalidate(bt__invalidate, s);
     m->engine_state = s;
     return 0;

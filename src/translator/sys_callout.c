@@ -7,8 +7,8 @@
  * the instruction's kind (its mnemonic's entry in `kinds`, which -d
  * out_asm names) into R8, the next EIP into R14D and into R14's high half
  * the budget the block still holds for this and its later instructions,
- * and calls bt86_sys_callout. That saves the guest registers and arithmetic flags
- * into struct cpu (the exit stub's layout, stubs.c), calls
+ * and calls the callout stub (stubs.c, STUB_SYS_OFFSET). That saves the guest
+ * registers and arithmetic flags into struct cpu as the exit stub does, calls
  * sys_callout__run, which runs the instruction as one interpreter step
  * (interp__engine_run: every check, exceptions delivered, the count of
  * retired instructions kept by the interpreter, so the block gives the
@@ -126,7 +126,6 @@ static void assumed(const struct cpu *cpu, struct sys_assumed *a)
     a->invalidated = stats.blocks_invalidated;
 }
 
-int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget);
 
 /* Set in `where` by a callout that ends its block. */
 #define SYS_ENDS (1ull << 63)
@@ -170,53 +169,28 @@ int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_
  * The code the block runs at the instruction:
  *   mov dword [r13 + eip], eip
  *   mov r8, &kinds[mnemonic]; mov r14, next eip | held << 32
- *   mov r15, bt86_sys_callout; call r15
+ *   call the callout stub
  *   lea r9, [r9 + d]           the leave path (the callout returns past it
  *   mov r10d, 0                when the block goes on): the budget of the
  *   jmp exit stub              instructions after this one back
  * (held: the budget the block took for this instruction and the ones
- * after it.) The trampoline passes R9 and the budget at entry to
+ * after it.) The stub passes R9 and the budget at entry to
  * sys_callout__run (stubs.c keeps it at [RSP + 16] in translated code:
- * 48(%rsp) past the return address and the trampoline's three pushes),
+ * 48(%rsp) past the return address and the stub's three pushes),
  * gives this instruction's budget back itself (the interpreter counted
  * it), keeps R9-R11, and may clobber R8, R14, R15 (the translated code's
  * scratch). The host stack is 16-byte aligned in translated code: the
  * return address and three pushes realign it.
  */
-#define SYS_LEAVE_BYTES 15
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
-_Static_assert(offsetof(struct cpu, gpr) == 0 && offsetof(struct cpu, eip) == 32
-               && offsetof(struct cpu, eflags) == 36, "the trampoline's struct cpu offsets");
-_Static_assert(F_ARITH == 0x8d5, "the trampoline's arithmetic flags mask");
-__asm__(".pushsection .text\n"
-        ".globl bt86_sys_callout\n.hidden bt86_sys_callout\nbt86_sys_callout:\n\t"
-        "mov %eax, 0(%r13)\n\tmov %ecx, 4(%r13)\n\tmov %edx, 8(%r13)\n\tmov %ebx, 12(%r13)\n\t"
-        "mov %r12d, 16(%r13)\n\tmov %ebp, 20(%r13)\n\tmov %esi, 24(%r13)\n\tmov %edi, 28(%r13)\n\t"
-        "pushfq\n\tpop %r15\n\tand $0x8d5, %r15d\n\tandl $~0x8d5, 36(%r13)\n\tor %r15d, 36(%r13)\n\t"
-        "push %r9\n\tpush %r10\n\tpush %r11\n\t"
-        "mov %r13, %rdi\n\tmov %r8, %rsi\n\tmov %r14, %rdx\n\tmov %r9, %rcx\n\tmov 48(%rsp), %r8\n\t"
-        "call sys_callout__run\n\t"
-        "pop %r11\n\tpop %r10\n\tpop %r9\n\t"
-        "lea 1(%r9), %r9\n\t"
-        "test %eax, %eax\n\tjz 1f\n\taddq $" STR(SYS_LEAVE_BYTES) ", (%rsp)\n1:\n\t"
-        "mov 36(%r13), %r15d\n\tand $0x8d5, %r15d\n\tpush %r15\n\tpopfq\n\t"
-        "mov 0(%r13), %eax\n\tmov 4(%r13), %ecx\n\tmov 8(%r13), %edx\n\tmov 12(%r13), %ebx\n\t"
-        "mov 16(%r13), %r12d\n\tmov 20(%r13), %ebp\n\tmov 24(%r13), %esi\n\tmov 28(%r13), %edi\n\t"
-        "ret\n"
-        ".popsection\n");
-void bt86_sys_callout(void);
 
 void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32_t eip, uint32_t next,
                        unsigned count)
 {
     struct sys_kind *k = &kinds[in->mnemonic];
-    uint64_t kind = (uintptr_t)k, fn = (uintptr_t)bt86_sys_callout;
+    uint64_t kind = (uintptr_t)k;
     char name[48];
     snprintf(name, sizeof(name), "callout %s", ZydisMnemonicGetString(in->mnemonic));
     block_log__name(k, name);
-    block_log__name((const void *)bt86_sys_callout, "sensitive-instruction callout");
     emit__bytes(e, (const uint8_t[]){ 0x41, 0xc7, 0x45, (uint8_t)offsetof(struct cpu, eip) }, 4);
     emit__bytes(e, &eip, 4);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xb8 }, 2);               /* mov r8, imm64 */
@@ -225,9 +199,9 @@ void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32
         | (ends_block(insn_table__kind(in->mnemonic)) ? SYS_ENDS : 0);
     emit__bytes(e, (const uint8_t[]){ 0x49, 0xbe }, 2);               /* mov r14, imm64 */
     emit__bytes(e, &where, 8);
-    emit__bytes(e, (const uint8_t[]){ 0x49, 0xbf }, 2);               /* mov r15, imm64 */
-    emit__bytes(e, &fn, 8);
-    emit__bytes(e, (const uint8_t[]){ 0x41, 0xff, 0xd7 }, 3);         /* call r15 */
+    emit__bytes(e, (const uint8_t[]){ 0xe8 }, 1);                     /* call the stub */
+    uint32_t call = (uint32_t)(e->stubs + STUB_SYS_OFFSET - (e->p + 4));
+    emit__bytes(e, &call, 4);
     const uint8_t *leave = e->p;
     int8_t d = (int8_t)(e->ninsns - count - 1);
     emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0x49, (uint8_t)d }, 4); /* lea r9, [r9 + d] */

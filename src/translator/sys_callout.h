@@ -30,4 +30,13 @@ void sys_callout__emit(struct emit *e, const ZydisDecodedInstruction *in, uint32
 /* -d stats: the callouts by kind (mnemonic), with how many left the block. */
 void sys_callout__print(FILE *f);
 
+/* The callout stub (stubs.c, at STUB_SYS_OFFSET) calls this with the guest
+ * registers saved: runs the instruction, returns nonzero when the block
+ * goes on (the stub then returns past the SYS_LEAVE_BYTES of the leave
+ * path that follow the call). */
+struct cpu;
+struct sys_kind;
+int sys_callout__run(struct cpu *cpu, struct sys_kind *k, uint64_t where, int64_t budget, int64_t entry_budget);
+#define SYS_LEAVE_BYTES 15
+
 #endif

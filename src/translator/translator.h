@@ -33,14 +33,16 @@ typedef struct bt_exit (*bt_enter_fn)(struct cpu *cpu, const uint8_t *code, uint
 #define BT_EXIT_CHAIN 2u   /* word = (uintptr_t)block | BT_EXIT_CHAIN | exit << 2 */
 #define BT_EXIT_INDIRECT 4u /* an indirect branch whose target the inline probe missed */
 
-/* Where the exit stub and the protected-store callout sit inside the stub
- * area (the entry stub is at its start). */
+/* Where the exit stub and the callouts (protected stores, sensitive
+ * instructions) sit inside the stub area (the entry stub is at its start). */
 #define STUB_EXIT_OFFSET 128u
 #define STUB_WP_OFFSET 256u
+#define STUB_SYS_OFFSET 384u
 
 /* Write the entry stub (at buf), the exit stub (at buf +
- * STUB_EXIT_OFFSET) and the protected-store callout (STUB_WP_OFFSET) into
- * buf; returns the bytes used. The signature fits cache__create's
+ * STUB_EXIT_OFFSET), the protected-store callout (STUB_WP_OFFSET) and the
+ * sensitive-instruction callout (STUB_SYS_OFFSET) into buf; returns the
+ * bytes used. The signature fits cache__create's
  * fill_reserved. */
 size_t stubs__write(uint8_t *buf, size_t cap, void *opaque);
 
