@@ -217,7 +217,8 @@ void cache__commit(struct cache *c, struct block *b)
         *p1 = b;
     }
     c->blocks_used++;
-    c->code_used += (b->host_len + 15) & ~(size_t)15;
+    size_t end = b->nsites ? (size_t)((const uint8_t *)(b->sites + 2 * b->nsites) - b->host) : b->host_len;
+    c->code_used += (end + 15) & ~(size_t)15;
     c->guest_used += b->nbytes;
     b->next = c->hash[h];
     c->hash[h] = b;
@@ -379,4 +380,24 @@ void cache__ibl_fill(struct cache *c, const struct block *b)
 size_t cache__code_used(const struct cache *c)
 {
     return c->code_used - CACHE_RESERVED;
+}
+
+const uint8_t *cache__window_exit(const struct cache *c, const uint8_t *rip)
+{
+    /* Blocks lie in the code buffer in the order of their records. */
+    size_t lo = 0, hi = c->blocks_used;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->blocks[mid].host <= rip)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (lo >= c->blocks_used || c->blocks[lo].host > rip)
+        return NULL;
+    const struct block *b = &c->blocks[lo];
+    for (unsigned i = 0; i < b->nsites; i++)
+        if (b->host + b->sites[2 * i] == rip)
+            return b->host + b->sites[2 * i + 1];
+    return NULL;
 }

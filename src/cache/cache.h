@@ -45,6 +45,11 @@ struct block {
     const uint8_t *guest;    /* copy of those bytes (for -d in_asm) */
     const uint8_t *host;     /* entry of the host code */
     uint32_t host_len;
+    /* Copied instructions whose memory operand goes through the user
+     * window (translator/user_window.c): per one, the offsets from host
+     * of its copy and of the exit before it, as pairs after the code. */
+    const uint16_t *sites;
+    uint16_t nsites;
     /* Direct exits that can be chained: the rel32 field of the jump that
      * leaves the block there (NULL: no such exit), and where it jumps
      * while unchained (the exit to the C loop). */
@@ -125,6 +130,10 @@ int cache__context(struct cache *c, const struct block_key *k);
 /* Enter b in the indirect-branch table, valid while the TLB maps its page
  * where it does now (b lies on one page). */
 void cache__ibl_fill(struct cache *c, const struct block *b);
+
+/* The exit before the user-window instruction whose copy is at host
+ * address rip, in the block holding it; NULL when rip is none such. */
+const uint8_t *cache__window_exit(const struct cache *c, const uint8_t *rip);
 
 /* Host code bytes in use (for statistics and tests). */
 size_t cache__code_used(const struct cache *c);

@@ -167,19 +167,23 @@ static void wait_for_event(struct machine *m)
     poll_fds(m, next == TIMER_NEVER ? MAX_SLEEP_NS : timers__host_delay(&m->timers, next));
 }
 
-/* Instructions per engine call at most. Timers fire between slices; a
- * slice also ends at the next timer deadline (timers__slice_begin), and
- * the loop polls the host fds between slices: at the interpreter's tens
- * of millions of instructions per second, 16384 instructions are a few
- * hundred µs. */
-#define RUN_SLICE 16384
+/* Host time per engine call at most. Timers fire between slices; a slice
+ * also ends at the next timer deadline (timers__slice_begin), and the
+ * loop polls the host fds between slices. In instructions, at the guest's
+ * recent speed: the interpreter's tens of millions per second make a few
+ * thousand, translated code a few hundred thousand, so that what a slice
+ * costs around it (reading host clocks, bt's entry) stays small; at least
+ * RUN_SLICE_MIN. */
+#define RUN_SLICE_NS 250000u
+#define RUN_SLICE_MIN 16384u
 
 int machine__run(struct machine *m)
 {
     while (m->stop == STOP_NONE) {
         stats.timer_fires += timers__run(&m->timers);
         if (!m->cpu.halted || event_pending(m)) {
-            m->engine->run(m, timers__slice_begin(&m->timers, &m->cpu.icount, RUN_SLICE));
+            uint64_t most = timers__insns_in(&m->timers, RUN_SLICE_NS, RUN_SLICE_MIN);
+            m->engine->run(m, timers__slice_begin(&m->timers, &m->cpu.icount, most));
             timers__slice_end(&m->timers);
             poll_fds_running(m);
             continue;

@@ -137,6 +137,12 @@ uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t 
     return n < max ? (n ? (uint64_t)n : 1) : max;
 }
 
+uint64_t timers__insns_in(const struct timers *q, uint64_t ns, uint64_t least)
+{
+    uint64_t n = q->ns_per_kinsn ? ns * 1024 / q->ns_per_kinsn : 0;
+    return n > least ? n : least;
+}
+
 /* Learn the guest's speed, host ns per instruction, from the slice that
  * ended: a moving average, over the time the host gave bt86 too, so that
  * guest time keeps up with the host on average; one slice that the host

@@ -108,6 +108,9 @@ void timers__hold(struct timers *q, uint64_t deadline, timer_hold_fn still, void
  * *icount, the CPU's count of retired instructions. Returns how many
  * instructions to run (at most max): as many as reach the next deadline. */
 uint64_t timers__slice_begin(struct timers *q, const uint64_t *icount, uint64_t max);
+/* How many instructions take about ns of host time at the guest's recent
+ * speed, and at least least (before the speed is known: least). */
+uint64_t timers__insns_in(const struct timers *q, uint64_t ns, uint64_t least);
 void timers__slice_end(struct timers *q);
 /* Whether an engine slice is running: a deadline armed during it may fall
  * before the slice ends, and its timer fires only then. */

@@ -14,6 +14,7 @@
 #include "translator/block_log.h"
 #include "translator/refusals.h"
 #include "translator/translator.h"
+#include "translator/user_window.h"
 
 #define BT_CODE_CACHE_BYTES (32u << 20) /* QEMU's -tb-size default order */
 
@@ -55,6 +56,9 @@ static int bt_engine__init(struct machine *m)
     block_log__name(cache__reserved(s->cache) + STUB_WP_OFFSET, "protected store callout");
     block_log__name(cache__reserved(s->cache) + STUB_SYS_OFFSET, "sensitive-instruction callout");
     code_wp__on_invalidate(bt__invalidate, s);
+    /* Without it (a host that refuses the reservation or GS's base), user
+     * code takes the inline lookups as supervisor code does. */
+    user_window__start(m, s->cache);
     m->engine_state = s;
     return 0;
 }
@@ -64,6 +68,7 @@ static void bt_engine__destroy(struct machine *m)
     struct bt_state *s = m->engine_state;
     if (!s)
         return;
+    user_window__stop();
     code_wp__on_invalidate(NULL, NULL);
     code_wp__forget_translated();
     cache__destroy(s->cache);

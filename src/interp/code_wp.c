@@ -8,6 +8,7 @@
 
 #include "core/machine.h"
 #include "interp/decode_cache.h"
+#include "interp/internal.h"
 #include "interp/mem_fast.h"
 
 /*
@@ -179,13 +180,7 @@ static struct code_mark *protect(struct cpu *cpu, uint32_t phys)
     }
     if (!marked(k) && k->tlb_writable) {
         k->tlb_writable = false;
-        for (int i = 0; i < TLB_SIZE; i++) {
-            struct tlb_entry *e = &cpu->tlb[i];
-            if (e->lin_page != TLB_INVALID && e->phys_page >> 12 == page) {
-                e->perm &= ~(TLB_SUP_W | TLB_USER_W);
-                tlb_entry__sync(e);
-            }
-        }
+        tlb__revoke_write(cpu, page << 12);
     }
     return k;
 }

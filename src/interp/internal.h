@@ -249,6 +249,9 @@ uint32_t code_fetch(struct cpu *cpu, uint32_t off, int size);
 /* TLB maintenance (CR3 write, INVLPG, mode changes). */
 void tlb__flush(struct cpu *cpu, bool include_global);
 void tlb__flush_page(struct cpu *cpu, uint32_t lin);
+/* No TLB entry (nor a watcher's copy) may write the physical page inline
+ * any more: it holds cached code (code_wp.c). */
+void tlb__revoke_write(struct cpu *cpu, uint32_t phys_page);
 
 /* Control registers with the architectural checks (#GP on reserved bits
  * or PG without PE) and their side effects (TLB flushes). */

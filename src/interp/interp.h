@@ -2,6 +2,7 @@
 #ifndef BT86_INTERP_INTERP_H
 #define BT86_INTERP_INTERP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct cpu;
@@ -26,5 +27,26 @@ uint64_t interp__run(struct machine *m, uint64_t budget);
  * calls, so the cache is kept (interp__run, for engines that write guest
  * RAM their own way, starts it afresh). */
 uint64_t interp__engine_run(struct machine *m, uint64_t budget);
+
+/* The TLB entry for the page holding lin, walking the page tables when it
+ * is missing or does not grant the access (setting A, and D for a write),
+ * as the interpreter's accesses do; NULL, with *fault = the P and RSVD
+ * bits of the #PF error code, where the access would fault. Raises
+ * nothing: for a host signal handler (translator/user_window.c). */
+struct tlb_entry;
+const struct tlb_entry *mmu__lookup(struct cpu *cpu, uint32_t lin, bool write, bool user, uint32_t *fault);
+
+/* Someone keeping a copy of the TLB's translations outside it (the
+ * translator's user window), told whenever translations or rights go:
+ * every flush (CR3, CR0, CR4, DR writes), INVLPG (large: CR4.PSE, so the
+ * 4 MiB region may go with it), and a page's inline write right taken
+ * away because it came to hold cached code. NULL to stop. */
+struct tlb_watch {
+    void (*flush)(void *opaque);
+    void (*flush_page)(void *opaque, uint32_t lin, bool large);
+    void (*revoke_write)(void *opaque, uint32_t phys_page);
+    void *opaque;
+};
+void interp__watch_tlb(const struct tlb_watch *w);
 
 #endif

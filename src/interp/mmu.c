@@ -3,6 +3,7 @@
 #include "interp/internal.h"
 
 #include "interp/code_wp.h"
+#include "interp/interp.h"
 
 #include "core/machine.h"
 #include "core/stats.h"
@@ -73,41 +74,50 @@ static _Noreturn void pt__fault(struct cpu *cpu, uint32_t lin, uint32_t bits, bo
     cpu__raise_pf(cpu, lin, bits | (write ? PF_W : 0) | (user ? PF_U : 0));
 }
 
-/* Walk the two-level table for lin. Fills *phys_page, *perm, *global.
- * The accessed (and for writes the dirty) bits are set only when the
- * translation succeeds, as P6-family processors do. */
-static void pt__walk(struct cpu *cpu, uint32_t lin, bool write, bool user,
-                     uint32_t *phys_page, uint8_t *perm, uint8_t *global)
+/* Walk the two-level table for lin. Fills *phys_page, *perm, *global, or
+ * returns false with *fault = the P and RSVD bits of the #PF error code
+ * the access gets. The accessed (and for writes the dirty) bits are set
+ * only when the translation succeeds, as P6-family processors do. */
+static bool pt__walk(struct cpu *cpu, uint32_t lin, bool write, bool user,
+                     uint32_t *phys_page, uint8_t *perm, uint8_t *global, uint32_t *fault)
 {
     uint32_t pde_addr = (cpu->cr3 & 0xfffff000u) | ((lin >> 22) << 2);
     uint32_t pde = pt__read(cpu, pde_addr);
-    if (!(pde & PTE_P))
-        pt__fault(cpu, lin, 0, write, user);
+    *fault = PF_P;
+    if (!(pde & PTE_P)) {
+        *fault = 0;
+        return false;
+    }
 
     if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
-        if (pde & PDE4M_RSVD)
-            pt__fault(cpu, lin, PF_P | PF_RSVD, write, user);
+        if (pde & PDE4M_RSVD) {
+            *fault = PF_P | PF_RSVD;
+            return false;
+        }
         if (!pt__allowed(cpu, pde, write, user))
-            pt__fault(cpu, lin, PF_P, write, user);
+            return false;
         pt__set_bits(cpu, pde_addr, pde, PTE_A | (write ? PTE_D : 0));
         *phys_page = (pde & 0xffc00000u) | (lin & 0x003ff000u);
         *perm = pt__tlb_perm(cpu, pde, write || (pde & PTE_D));
         *global = TLB_LARGE | ((pde & PTE_G) && (cpu->cr4 & CR4_PGE) ? TLB_GLOBAL : 0);
-        return;
+        return true;
     }
 
     uint32_t pte_addr = (pde & 0xfffff000u) | (((lin >> 12) & 0x3ff) << 2);
     uint32_t pte = pt__read(cpu, pte_addr);
-    if (!(pte & PTE_P))
-        pt__fault(cpu, lin, 0, write, user);
+    if (!(pte & PTE_P)) {
+        *fault = 0;
+        return false;
+    }
     uint32_t rights = (pde & pte) | ~(PTE_RW | PTE_US);
     if (!pt__allowed(cpu, rights, write, user))
-        pt__fault(cpu, lin, PF_P, write, user);
+        return false;
     pt__set_bits(cpu, pde_addr, pde, PTE_A);
     pt__set_bits(cpu, pte_addr, pte, PTE_A | (write ? PTE_D : 0));
     *phys_page = pte & 0xfffff000u;
     *perm = pt__tlb_perm(cpu, rights, write || (pte & PTE_D));
     *global = (pte & PTE_G) && (cpu->cr4 & CR4_PGE) ? TLB_GLOBAL : 0;
+    return true;
 }
 
 /* The rights the inline fast paths may use: none for MMIO (host NULL) or
@@ -124,7 +134,7 @@ static uint8_t tlb__fast_perm(const struct cpu *cpu, const struct tlb_entry *e)
     return e->rights;
 }
 
-const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write, bool user)
+const struct tlb_entry *mmu__lookup(struct cpu *cpu, uint32_t lin, bool write, bool user, uint32_t *fault)
 {
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     uint32_t page = lin & ~0xfffu;
@@ -144,8 +154,9 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     uint8_t perm = TLB_SUP_R | TLB_SUP_W | TLB_USER_R | TLB_USER_W;
     uint8_t global = 0;
     if (cpu->cr0 & CR0_PG) {
-        pt__walk(cpu, lin, write, user, &phys_page, &perm, &global);
-        stats.pf_hidden++; /* a TLB fill the guest never sees (a walk that faults does not return) */
+        if (!pt__walk(cpu, lin, write, user, &phys_page, &perm, &global, fault))
+            return NULL;
+        stats.pf_hidden++; /* a TLB fill the guest never sees */
     }
 
     phys_page = phys__a20(cpu, phys_page);
@@ -159,12 +170,32 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
     return e;
 }
 
+const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write, bool user)
+{
+    uint32_t fault;
+    const struct tlb_entry *e = mmu__lookup(cpu, lin, write, user, &fault);
+    if (!e)
+        pt__fault(cpu, lin, fault, write, user);
+    return e;
+}
+
+/* Who keeps a copy of the TLB's translations outside it (the translator's
+ * user window), told when translations or rights go. */
+static const struct tlb_watch *watch;
+
+void interp__watch_tlb(const struct tlb_watch *w)
+{
+    watch = w;
+}
+
 /* The decode cache's first level trusts the TLB's translations: what it
  * fetched through the forgotten ones goes with them (code_wp.c). */
 void tlb__flush(struct cpu *cpu, bool include_global)
 {
     stats.tlb_flushes++;
     code_wp__tlb_flush(include_global);
+    if (watch)
+        watch->flush(watch->opaque);
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
         if (include_global || !(e->global & TLB_GLOBAL)) {
@@ -177,6 +208,8 @@ void tlb__flush(struct cpu *cpu, bool include_global)
 void tlb__flush_page(struct cpu *cpu, uint32_t lin)
 {
     code_wp__tlb_flush_page(lin);
+    if (watch)
+        watch->flush_page(watch->opaque, lin, (cpu->cr4 & CR4_PSE) != 0);
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];
     if (e->lin_page == (lin & ~0xfffu)) {
         e->lin_page = TLB_INVALID;
@@ -193,4 +226,17 @@ void tlb__flush_page(struct cpu *cpu, uint32_t lin)
             tlb_entry__sync(e);
         }
     }
+}
+
+void tlb__revoke_write(struct cpu *cpu, uint32_t phys_page)
+{
+    for (int i = 0; i < TLB_SIZE; i++) {
+        struct tlb_entry *e = &cpu->tlb[i];
+        if (e->lin_page != TLB_INVALID && e->phys_page == phys_page) {
+            e->perm &= ~(TLB_SUP_W | TLB_USER_W);
+            tlb_entry__sync(e);
+        }
+    }
+    if (watch)
+        watch->revoke_write(watch->opaque, phys_page);
 }

@@ -387,6 +387,12 @@ void emit__misses(struct emit *e)
         flags_restore(e);
         exit_with(e, a->eip, a->count, BT_EXIT_MISS);
     }
+    for (int i = 0; i < e->nsite; i++) {
+        e->site[i].exit = (uint16_t)(e->p - e->b->host);
+        if (e->site[i].flags_in_r10)
+            flags_restore(e);
+        exit_with(e, e->site[i].eip, e->site[i].count, BT_EXIT_MISS);
+    }
     for (int i = 0; i < e->nmiss; i++) {
         patch_all(e->miss[i].rel, 4, e->p);
         emit__bytes(e, (const uint8_t[]){ 0x9d }, 1); /* popfq */
@@ -394,4 +400,26 @@ void emit__misses(struct emit *e)
     }
     e->naccess = 0;
     e->nmiss = 0;
+}
+
+void emit__window_site(struct emit *e, uint32_t eip, uint32_t count, bool flags_in_r10)
+{
+    assert(e->nsite < EMIT_MAX_MISSES);
+    e->site[e->nsite++] = (typeof(e->site[0])){ (uint16_t)(e->p - e->b->host), 0, eip, count, flags_in_r10 };
+}
+
+void emit__sites(struct emit *e)
+{
+    if (!e->nsite)
+        return;
+    e->p += (uintptr_t)e->p & 1;
+    uint16_t *t = (uint16_t *)(void *)e->p;
+    for (int i = 0; i < e->nsite; i++) {
+        t[2 * i] = e->site[i].at;
+        t[2 * i + 1] = e->site[i].exit;
+    }
+    e->b->sites = t;
+    e->b->nsites = (uint16_t)e->nsite;
+    e->p += 4u * (unsigned)e->nsite;
+    e->nsite = 0;
 }

@@ -36,6 +36,14 @@ struct emit {
         uint32_t count;       /* instructions completed before it */
     } access[EMIT_MAX_MISSES]; /* the lookups' paths: flags in R10 */
     int naccess;
+    struct {
+        uint16_t at;          /* offset of the copy from the block's entry */
+        uint16_t exit;        /* of the exit before it (emit__misses) */
+        uint32_t eip;         /* the guest instruction to restart */
+        uint32_t count;       /* instructions completed before it */
+        bool flags_in_r10;    /* the guest flags are in R10, not RFLAGS */
+    } site[EMIT_MAX_MISSES];  /* user-window accesses (user_window.c) */
+    int nsite;
 };
 
 void emit__bytes(struct emit *e, const void *b, size_t n);
@@ -93,7 +101,15 @@ void emit__stack_base(struct emit *e, const struct stack_run *r);
  * or the offset in the run whose host address R14 holds already. */
 void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at);
 
+/* The copied instruction about to be written accesses memory through the
+ * user window (user_window.c): queue the exit before it, where a fault
+ * the window cannot fill is sent. */
+void emit__window_site(struct emit *e, uint32_t eip, uint32_t count, bool flags_in_r10);
+
 /* Write the queued out-of-line paths. */
 void emit__misses(struct emit *e);
+/* After them, the block's table of user-window sites (struct block's
+ * sites), which is not code. */
+void emit__sites(struct emit *e);
 
 #endif

@@ -48,6 +48,7 @@
 #include "translator/insn_table.h"
 #include "translator/string_ops.h"
 #include "translator/sys_callout.h"
+#include "translator/user_window.h"
 
 #define BLOCK_MAX_INSNS 64
 #define BLOCK_MAX_BYTES 512         /* guest bytes (the copy kept for -d in_asm) */
@@ -66,6 +67,7 @@ struct xinsn {
     uint8_t host[HOST_INSN_MAX];   /* the copied instruction */
     uint8_t host_len;
     bool mem;                      /* has a memory operand, accessed inline */
+    bool window;                   /* has one, accessed through the user window */
     uint8_t lea[LEA_MAX];          /* lea r14d, [its address] */
     uint8_t lea_len;
     uint8_t post[8];               /* after the access: the ESP update */
@@ -282,6 +284,51 @@ static bool string_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const s
     return true;
 }
 
+/* Whether the memory operand op of a copied instruction may go through
+ * the user window (user_window.c): CPL 3 code, 32-bit addressing through
+ * a flat segment, no AH..BH beside it (their exchange around the copy
+ * would be half-done at a fault) and nothing emitted before the copy that
+ * reads the operand (DIV's guard). */
+static bool window_operand(const struct xinsn *x, const ZydisDecodedOperand *ops, const ZydisDecodedOperand *op,
+                           const struct block_key *k)
+{
+    int seg = (int)op->mem.segment - ZYDIS_REGISTER_ES;
+    unsigned bytes = op->size / 8;
+    if (!user_window__active() || (k->mode >> BLOCK_MODE_CPL_SHIFT) != 3 || x->in.address_width != 32
+        || seg < S_ES || seg > S_GS || !(k->flat & (1u << seg)) || (bytes != 1 && bytes != 2 && bytes != 4)
+        || x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
+        return false;
+    for (unsigned i = 0; i < x->in.operand_count_visible; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[i].reg.value >= ZYDIS_REGISTER_AH
+            && ops[i].reg.value <= ZYDIS_REGISTER_BH)
+            return false;
+    return true;
+}
+
+/* The operand o through the user window: its registers the host's, the
+ * 32-bit address size kept (the sum wraps as the guest's) and GS's base
+ * added by the host (copy_insn sets the prefix). */
+static bool window_mem(ZydisEncoderOperand *o)
+{
+    /* MOV's moffs offset as a disp32 (see rewrite_mem): the 32-bit sum wraps. */
+    o->mem.displacement = (int32_t)(uint32_t)o->mem.displacement;
+    return host_reg(&o->mem.base) && host_reg(&o->mem.index);
+}
+
+/* Whether the host copy reads its operand at GS:[32-bit address]. */
+static bool window_encoded(const struct xinsn *x)
+{
+    ZydisDecodedInstruction h;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec64, x->host, x->host_len, &h, ops)) || h.length != x->host_len
+        || h.address_width != 32)
+        return false;
+    for (unsigned i = 0; i < h.operand_count_visible; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && h.mnemonic != ZYDIS_MNEMONIC_LEA)
+            return ops[i].mem.segment == ZYDIS_REGISTER_GS;
+    return false;
+}
+
 /* Re-encode a copied instruction for the host. Returns false when it
  * cannot be copied. */
 static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const struct block_key *k)
@@ -339,7 +386,13 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
                  * 64-bit host form. */
                 if (in->address_width != 32 || !host_reg(&o->mem.base) || !host_reg(&o->mem.index))
                     return false;
-            } else if (x->mem || !rewrite_mem(x, &ops[i], o, k, true)) {
+            } else if (x->mem || x->window) {
+                return false;
+            } else if (window_operand(x, ops, &ops[i], k)) {
+                if (!window_mem(o))
+                    return false;
+                x->window = true;
+            } else if (!rewrite_mem(x, &ops[i], o, k, true)) {
                 return false;
             }
             break;
@@ -352,7 +405,9 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
     /* The guest's address size means nothing to the host but for its own
      * memory operand ([R14], 64-bit) and LEA's arithmetic; a 16-bit hint
      * (16-bit code) has no 64-bit encoding. */
-    if (x->mem)
+    if (x->window)
+        req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+    else if (x->mem)
         req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_64;
     else if (in->mnemonic != ZYDIS_MNEMONIC_LEA)
         req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
@@ -365,6 +420,10 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
     req.prefixes &= ~(ZydisInstructionAttributes)(ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS
                       | ZYDIS_ATTRIB_HAS_SEGMENT_DS | ZYDIS_ATTRIB_HAS_SEGMENT_ES
                       | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS);
+    if (x->window) {
+        req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+        return encode(&req, x->host, &x->host_len) && window_encoded(x);
+    }
     if (high < 0)
         return encode(&req, x->host, &x->host_len);
     uint8_t swap[2] = { 0x86, (uint8_t)(0xc0 | (4 + high) << 3 | high) }; /* xchg AL+n, AH+n */
@@ -798,6 +857,8 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         }
         if ((x->kind & K_KIND_MASK) == K_SYS || (x->kind & K_KIND_MASK) == K_SYS_END)
             sys_callout__emit(e, &x->in, x->eip, next, i);
+        if (x->window)
+            emit__window_site(e, x->eip, i, flags_in_r10);
         if (fold)
             emit_folded(e, x, fold, fold_disp);
         else
@@ -878,6 +939,7 @@ struct block *translator__block(struct cache *c, struct cpu *cpu, const struct b
     if (!protect_block(b, cpu))
         b->ninsns = 0; /* the interpreter runs it: nothing to keep coherent */
     b->host_len = (uint32_t)(e.p - code);
+    emit__sites(&e);
     cache__commit(c, b);
     block_log__block(b); /* -d in_asm,out_asm */
     return b;
