@@ -315,8 +315,9 @@ static bool window_mem(ZydisEncoderOperand *o)
     return host_reg(&o->mem.base) && host_reg(&o->mem.index);
 }
 
-/* Whether the host copy reads its operand at GS:[32-bit address]. */
-static bool window_encoded(const struct xinsn *x)
+/* Whether the host copy reads its operand at GS:[32-bit address] with the
+ * guest's displacement. */
+static bool window_encoded(const struct xinsn *x, uint32_t disp)
 {
     ZydisDecodedInstruction h;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -325,8 +326,24 @@ static bool window_encoded(const struct xinsn *x)
         return false;
     for (unsigned i = 0; i < h.operand_count_visible; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && h.mnemonic != ZYDIS_MNEMONIC_LEA)
-            return ops[i].mem.segment == ZYDIS_REGISTER_GS;
+            return ops[i].mem.segment == ZYDIS_REGISTER_GS && (uint32_t)ops[i].mem.disp.value == disp;
     return false;
+}
+
+/* The copy of a window operand: with no register in the address the
+ * encoder takes the 64-bit address size (a sign-extended disp32), which
+ * an address-size prefix turns into the guest's 32-bit one. */
+static bool window_encode(struct xinsn *x, ZydisEncoderRequest *req, uint32_t disp)
+{
+    if (!encode(req, x->host, &x->host_len))
+        return false;
+    if (window_encoded(x, disp))
+        return true;
+    if (x->host_len >= HOST_INSN_MAX)
+        return false;
+    memmove(x->host + 1, x->host, x->host_len++);
+    x->host[0] = 0x67;
+    return window_encoded(x, disp);
 }
 
 /* Re-encode a copied instruction for the host. Returns false when it
@@ -367,6 +384,7 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
      * the copy uses AL..BL between two XCHGs of the register's bytes,
      * unless the instruction also reads a register implicitly. */
     int high = -1;
+    uint32_t window_disp = 0;
     for (unsigned i = 0; i < req.operand_count; i++) {
         ZydisEncoderOperand *o = &req.operands[i];
         switch (o->type) {
@@ -392,6 +410,7 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
                 if (!window_mem(o))
                     return false;
                 x->window = true;
+                window_disp = (uint32_t)o->mem.displacement;
             } else if (!rewrite_mem(x, &ops[i], o, k, true)) {
                 return false;
             }
@@ -422,7 +441,7 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
                       | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS);
     if (x->window) {
         req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-        return encode(&req, x->host, &x->host_len) && window_encoded(x);
+        return window_encode(x, &req, window_disp);
     }
     if (high < 0)
         return encode(&req, x->host, &x->host_len);

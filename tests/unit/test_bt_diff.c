@@ -49,6 +49,13 @@ static void put_imm(struct gen *g, int bytes)
 }
 
 #define DATA_WINDOW 0x2000u /* FIX_DATA .. +8 KiB: two pages */
+/* Ring 3's system structures and ring-0 handler (fix_ring3). */
+#define R3_GDT 0x40000u
+#define R3_IDT 0x40100u
+#define R3_TSS 0x40400u
+#define R3_HANDLER 0x40800u
+#define R3_STACK0 0x48000u
+
 
 /* Whether the blocks run as 16-bit code (real mode), where a 66 prefix
  * selects 32-bit operands and its absence 16-bit ones. */
@@ -568,6 +575,7 @@ static void gen_block(struct gen *g)
 
 struct state {
     uint32_t gpr[8], eip, eflags;
+    uint32_t frame[6];            /* the ring-0 stack's top (MODE_RING3) */
     uint8_t data[DATA_WINDOW];
     uint8_t fpu[FPU_BYTES];
 };
@@ -636,6 +644,7 @@ static void fpu_bytes(uint8_t *p, const struct fpu_state *f)
 
 static void random_state(struct state *s)
 {
+    memset(s->frame, 0, sizeof(s->frame));
     for (int i = 0; i < 8; i++)
         s->gpr[i] = rnd() % 4 ? rnd() : (uint32_t[]){ 0, 1, 0x7fffffff, 0x80000000, 0xffffffff }[rnd() % 5];
     s->eip = FIX_CODE;
@@ -674,6 +683,7 @@ static void load_state(const struct state *s)
     fix_cpu->eip = s->eip;
     fix_cpu->eflags = s->eflags;
     fix_poke(FIX_DATA, s->data, DATA_WINDOW);
+    fix_poke(R3_STACK0 - sizeof(s->frame), s->frame, sizeof(s->frame));
     load_fpu(s->fpu);
 }
 
@@ -683,6 +693,7 @@ static void save_state(struct state *s)
     s->eip = fix_cpu->eip;
     s->eflags = fix_cpu->eflags;
     memcpy(s->data, fix_m->ram.host + FIX_DATA, DATA_WINDOW);
+    memcpy(s->frame, fix_m->ram.host + R3_STACK0 - sizeof(s->frame), sizeof(s->frame));
     fpu_bytes(s->fpu, &fix_cpu->fpu);
 }
 
@@ -691,6 +702,9 @@ static void dump(const char *what, const struct state *s)
     fprintf(stderr, "  %s: eip=%08x efl=%08x", what, s->eip, s->eflags);
     for (int i = 0; i < 8; i++)
         fprintf(stderr, " %08x", s->gpr[i]);
+    fprintf(stderr, "\n    ring-0 stack:");
+    for (int i = 0; i < 6; i++)
+        fprintf(stderr, " %08x", s->frame[i]);
     fprintf(stderr, "\n    fpu:");
     for (int i = 0; i < FPU_BYTES; i++)
         fprintf(stderr, "%s%02x", i % 10 == 0 ? " " : "", s->fpu[i]);
@@ -706,16 +720,72 @@ static void dump_data_diff(const struct state *a, const struct state *b)
 
 static const struct engine interp_like = { .name = "interp", .run = interp__run };
 
-/* Run `cases` random blocks (16-bit code in real mode when real) under
- * both engines; returns the mismatches, the first few printed. */
-static long run_cases(long cases, bool real)
+/* Ring 3 for the blocks: flat ring-3 segments (under bt their memory
+ * operands go through the user window, translator/user_window.c), and a
+ * GDT, TSS and IDT in RAM so that the final HLT's #GP, and any exception
+ * before it, is delivered to a ring-0 handler that halts. */
+
+static void put_desc(uint32_t at, uint32_t base, uint32_t limit, unsigned access, unsigned flags)
 {
+    uint8_t d[8] = { (uint8_t)limit, (uint8_t)(limit >> 8), (uint8_t)base, (uint8_t)(base >> 8),
+                     (uint8_t)(base >> 16), (uint8_t)access, (uint8_t)(flags << 4 | (limit >> 16 & 0xf)),
+                     (uint8_t)(base >> 24) };
+    fix_poke(at, d, 8);
+}
+
+/* Ring 3 for a case (the last one ended in the ring-0 handler): flat
+ * ring-3 segments, GS with the case's base. */
+static void ring3_segments(void)
+{
+    const unsigned dpl3 = 3u << DESC_DPL_SHIFT;
+    fix_seg(S_CS, 0x1b, 0, 0xffffffffu, DESC_P | DESC_S | DESC_CODE | DESC_R | DESC_A | DESC_DB | DESC_G | dpl3);
+    for (int s = S_ES; s <= S_GS; s++)
+        if (s != S_CS)
+            fix_seg(s, 0x23, 0, 0xffffffffu, DESC_P | DESC_S | DESC_W | DESC_A | DESC_DB | DESC_G | dpl3);
+    fix_cpu->cpl = 3;
+    fix_cpu->seg[S_GS].base = gs_base;
+}
+
+static void fix_ring3(void)
+{
+    put_desc(R3_GDT + 0x08, 0, 0xfffff, 0x9b, 0xc);   /* ring-0 code */
+    put_desc(R3_GDT + 0x10, 0, 0xfffff, 0x93, 0xc);   /* ring-0 data */
+    put_desc(R3_GDT + 0x18, 0, 0xfffff, 0xfb, 0xc);   /* ring-3 code */
+    put_desc(R3_GDT + 0x20, 0, 0xfffff, 0xf3, 0xc);   /* ring-3 data */
+    put_desc(R3_GDT + 0x28, R3_TSS, 0x67, 0x8b, 0);  /* busy 32-bit TSS */
+    uint32_t tss[26] = { 0 };
+    tss[1] = R3_STACK0;
+    tss[2] = 0x10;
+    fix_poke(R3_TSS, tss, sizeof(tss));
+    for (uint32_t v = 0; v < 32; v++) {
+        uint32_t gate[2] = { 0x08u << 16 | (R3_HANDLER & 0xffff), (R3_HANDLER & 0xffff0000u) | 0x8e00 };
+        fix_poke(R3_IDT + 8 * v, gate, 8);
+    }
+    fix_poke(R3_HANDLER, (const uint8_t[]){ 0xf4 }, 1);
+    fix_cpu->gdtr = (struct dtable){ .base = R3_GDT, .limit = 0x2f };
+    fix_cpu->idtr = (struct dtable){ .base = R3_IDT, .limit = 32 * 8 - 1 };
+    fix_seg(S_TR, 0x28, R3_TSS, 0x67, DESC_P | 0xb);
+    ring3_segments();
+    tlb__flush(fix_cpu, true);
+}
+
+
+enum mode { MODE_RING0, MODE_REAL, MODE_RING3 };
+
+/* Run `cases` random blocks (16-bit code in real mode, or 32-bit code at
+ * CPL 0 or CPL 3) under both engines; returns the mismatches, the first
+ * few printed. */
+static long run_cases(long cases, enum mode mode)
+{
+    bool real = mode == MODE_REAL;
     long mismatches = 0;
     uint64_t bt0 = stats.insns_bt, fb0 = stats.insns_fallback, miss0 = stats.bt_mem_misses;
     rng_state = 0x9e3779b97f4a7c15ull;
     code16 = real;
     if (real)
         fix_real();
+    if (mode == MODE_RING3)
+        fix_ring3();
 
     for (long c = 0; c < cases; c++) {
         struct gen g;
@@ -726,9 +796,13 @@ static long run_cases(long cases, bool real)
         fix_cpu->seg[S_GS].base = gs_base; /* 0 in real mode (selector 0) */
 
         load_state(&init);
+        if (mode == MODE_RING3)
+            ring3_segments();
         bt_run_to_hlt(&interp_like, 1000);
         save_state(&want);
         load_state(&init);
+        if (mode == MODE_RING3)
+            ring3_segments();
         bt_run_to_hlt(bt_eng, 1000);
         save_state(&got);
 
@@ -746,7 +820,8 @@ static long run_cases(long cases, bool real)
         }
     }
     fprintf(stderr, "bt differential (%s): %ld cases, %ld mismatches; instructions: %llu translated, "
-            "%llu interpreted (%llu after an inline-access miss)\n", real ? "16-bit code" : "32-bit code",
+            "%llu interpreted (%llu after an inline-access miss)\n",
+            real ? "16-bit code" : mode == MODE_RING3 ? "32-bit code at CPL 3" : "32-bit code",
             cases, mismatches, (unsigned long long)(stats.insns_bt - bt0),
             (unsigned long long)(stats.insns_fallback - fb0), (unsigned long long)(stats.bt_mem_misses - miss0));
     ck_assert_uint_gt(stats.insns_bt - bt0, (uint64_t)cases);
@@ -761,14 +836,24 @@ static long cases_wanted(void)
 
 START_TEST(random_blocks_match_interpreter)
 {
-    ck_assert_int_eq(run_cases(cases_wanted(), false), 0);
+    ck_assert_int_eq(run_cases(cases_wanted(), MODE_RING0), 0);
 }
 END_TEST
 
 /* The same in real mode: 16-bit code, register operands only. */
 START_TEST(random_16bit_blocks_match_interpreter)
 {
-    ck_assert_int_eq(run_cases(cases_wanted(), true), 0);
+    ck_assert_int_eq(run_cases(cases_wanted(), MODE_REAL), 0);
+}
+END_TEST
+
+/* The same at CPL 3, where bt's memory operands go through the user
+ * window; every case ends in a ring-0 handler (HLT's #GP). */
+START_TEST(random_ring3_blocks_match_interpreter)
+{
+    uint64_t fills = stats.bt_window_fills;
+    ck_assert_int_eq(run_cases(cases_wanted(), MODE_RING3), 0);
+    ck_assert_uint_gt(stats.bt_window_fills, fills);
 }
 END_TEST
 
@@ -780,6 +865,7 @@ static Suite *bt_diff_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, random_blocks_match_interpreter);
     tcase_add_test(tc, random_16bit_blocks_match_interpreter);
+    tcase_add_test(tc, random_ring3_blocks_match_interpreter);
     suite_add_tcase(s, tc);
     return s;
 }
