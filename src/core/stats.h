@@ -41,6 +41,7 @@
     X(cache_flushes, "code cache flushes (bt)")                          \
     X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)") \
     X(bt_mmio_faults, "of those, MMIO accesses, emulated by the interpreter (bt)") \
+    X(bt_stack_splits, "places that kept missing, translated again with a lookup per stack access (bt)") \
     X(bt_window_fills, "guest user pages mapped into the user window on a host fault (bt)") \
     X(bt_window_exits, "user-window faults sent to the interpreter: #PF, MMIO, cached code (bt)") \
     X(bt_window_flushes, "user window emptied by a TLB flush (bt)") \

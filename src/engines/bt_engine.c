@@ -13,6 +13,7 @@
 #include "interp/interp.h"
 #include "translator/block_log.h"
 #include "translator/refusals.h"
+#include "translator/stack_split.h"
 #include "translator/translator.h"
 #include "translator/user_window.h"
 
@@ -222,7 +223,12 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
          * runs that instruction (walks, faults, MMIO, page crossings). */
         if (x.word == BT_EXIT_MISS) {
             uint64_t mmio = stats.mmio_accesses;
+            uint32_t lin = cpu->seg[S_CS].base + cpu->eip, phys;
             stats.bt_mem_misses++;
+            if (stack_split__note_miss(lin) && guest_code__phys(cpu, lin, &phys)) {
+                stats.bt_stack_splits++;
+                stats.blocks_invalidated += cache__invalidate_page(s->cache, phys >> 12);
+            }
             stats.insns_fallback += interp__engine_run(m, 1);
             stats.bt_mmio_faults += stats.mmio_accesses != mmio;
         }

@@ -47,6 +47,7 @@
 #include "translator/fpu_emit.h"
 #include "translator/insn_table.h"
 #include "translator/string_ops.h"
+#include "translator/stack_split.h"
 #include "translator/sys_callout.h"
 #include "translator/user_window.h"
 
@@ -830,7 +831,7 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         struct stack_run r;
         bool x87_cont = x87_continues(xb, i);
         if (x->stack_acc && run == RUN_NONE) {
-            run = stack_run(xb, i, &r) ? RUN_BASE : RUN_LOOKUPS;
+            run = stack_run(xb, i, &r) && !stack_split__at(xb->k->cs_base + x->eip) ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;
             if (run == RUN_BASE) {
                 r.flags_in_r10 = flags_in_r10 && (x->kind & K_KIND_MASK) != K_X87;
