@@ -326,30 +326,35 @@ void emit__stack_base(struct emit *e, const struct stack_run *r)
     unsigned need = (r->user ? TLB_USER_R : TLB_SUP_R) << r->write;
     if (!r->flags_in_r10)
         flags_save(e);
-    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb4, 0x24 }, 4);                   /* lea r14d, [r12+d32] */
+    if (r->frame)
+        emit__bytes(e, (const uint8_t[]){ 0x44, 0x8d, 0xb5 }, 3);                     /* lea r14d, [rbp+d32] */
+    else
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb4, 0x24 }, 4);               /* lea r14d, [r12+d32] */
     emit32(e, (uint32_t)r->lo);
-    emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x84, 0x24 }, 4);                   /* lea r8d, [r12+d32] */
+    if (r->frame)
+        emit__bytes(e, (const uint8_t[]){ 0x44, 0x8d, 0x85 }, 3);                     /* lea r8d, [rbp+d32] */
+    else
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x84, 0x24 }, 4);               /* lea r8d, [r12+d32] */
     emit32(e, (uint32_t)r->hi);
     uint8_t *tag = probe(e, need);
     if (r->lo) {
         emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                     /* lea r14, [r14+d32] */
         emit32(e, (uint32_t)-r->lo);
     }
-    emit__bytes(e, (const uint8_t[]){ 0x4c, 0x89, 0x34, 0x24 }, 4);                   /* mov [rsp], r14 */
+    emit__bytes(e, (const uint8_t[]){ 0x4c, 0x89, 0x74, 0x24, r->frame ? 8 : 0 }, 5); /* mov [rsp+d8], r14 */
     if (r->save_flags)
         flags_restore(e);
     e->access[e->naccess++] = (typeof(e->access[0])){ tag, NULL, NULL, 0, r->eip, r->count };
 }
 
-void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at)
+void emit__stack_access(struct emit *e, bool frame, int32_t disp, const int32_t *r14_at)
 {
     if (r14_at && *r14_at == disp)
         return;
-    if (r14_at) {
+    if (r14_at)
         disp -= *r14_at;
-    } else {
-        emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x34, 0x24 }, 4);               /* mov r14, [rsp] */
-    }
+    else
+        emit__bytes(e, (const uint8_t[]){ 0x4c, 0x8b, 0x74, 0x24, frame ? 8 : 0 }, 5); /* mov r14, [rsp+d8] */
     if (disp) {
         emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                     /* lea r14, [r14+d32] */
         emit32(e, (uint32_t)disp);

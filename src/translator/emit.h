@@ -83,8 +83,11 @@ struct mem_access {
  * form, see emit.c). */
 void emit__lookup(struct emit *e, const struct mem_access *a);
 /* A run of a block's memory operands [ESP + disp] (no index) with no
- * write to ESP between them: one lookup for all (emit.c). */
+ * write to ESP between them, or of its [EBP + disp] operands with no
+ * write to EBP between them (a frame run): one lookup for all (emit.c). */
 struct stack_run {
+    bool frame;           /* from EBP, its base in [RSP + 8]; else from
+                           * ESP, its base in [RSP] */
     int32_t lo, hi;       /* offsets from ESP of their lowest and highest byte */
     bool write;           /* some of them store */
     bool user;            /* CPL 3 */
@@ -93,13 +96,15 @@ struct stack_run {
     uint32_t eip;         /* the first one's instruction, and its index */
     uint32_t count;
 };
-/* [RSP] = the host address of [ESP + 0] for the run, or an exit before the
- * run's first instruction (the interpreter's, with the guest flags as
- * they were) when one page does not hold all of it with the rights. */
+/* The run's slot ([RSP], or [RSP + 8] for a frame run) = the host address
+ * of [ESP + 0] (or [EBP + 0]) for the run, or an exit before the run's
+ * first instruction (the interpreter's, with the guest flags as they
+ * were) when one page does not hold all of it with the rights. */
 void emit__stack_base(struct emit *e, const struct stack_run *r);
-/* The host address of [ESP + disp], in the run, into R14; r14_at: NULL,
- * or the offset in the run whose host address R14 holds already. */
-void emit__stack_access(struct emit *e, int32_t disp, const int32_t *r14_at);
+/* The host address of [ESP + disp] (frame: [EBP + disp]), in the run,
+ * into R14; r14_at: NULL, or the offset in the run whose host address R14
+ * holds already. */
+void emit__stack_access(struct emit *e, bool frame, int32_t disp, const int32_t *r14_at);
 
 /* The copied instruction about to be written accesses memory through the
  * user window (user_window.c): queue the exit before it, where a fault

@@ -74,9 +74,13 @@ struct xinsn {
     uint8_t post[8];               /* after the access: the ESP update */
     uint8_t post_len;
     struct mem_access acc;
-    /* Stack runs (pass_emit): */
+    bool based;                    /* its segment's base is added (add_base) */
+    /* Stack and frame runs (pass_emit): */
     bool stack_acc;                /* the inline access is at ESP + stack_off */
     int32_t stack_off;             /* (ESP as before the instruction) */
+    bool frame_acc;                /* the inline access is at EBP + frame_off */
+    int32_t frame_off;
+    bool writes_ebp;               /* may change EBP (ends a frame run) */
     uint8_t esp_change;            /* ESP_* */
     int32_t esp_delta;             /* what ESP_DELTA adds to ESP */
 };
@@ -215,6 +219,7 @@ static bool rewrite_mem(struct xinsn *x, const ZydisDecodedOperand *op, ZydisEnc
         return false;
     if (based)
         add_base(x, seg, bytes, op->mem.base != ZYDIS_REGISTER_NONE || op->mem.index != ZYDIS_REGISTER_NONE);
+    x->based = based;
     o->mem.base = ZYDIS_REGISTER_R14;
     o->mem.index = ZYDIS_REGISTER_NONE;
     o->mem.scale = 0;
@@ -596,11 +601,25 @@ static bool esp_constant_step(struct xinsn *x, const ZydisDecodedOperand *ops)
     return false;
 }
 
-/* What pass_emit's stack runs need: whether the inline access is at a
- * constant offset from ESP (a [ESP + disp] operand without index, or a
- * PUSH/POP/CALL/RET slot), and how the instruction changes ESP. */
+/* What pass_emit's stack and frame runs need: whether the inline access
+ * is at a constant offset from ESP (a [ESP + disp] operand without index,
+ * or a PUSH/POP/CALL/RET slot) or from EBP (an [EBP + disp] operand
+ * without index through a flat segment, of a copied instruction), how the instruction changes ESP and whether it
+ * writes EBP. */
 static void note_stack(struct xinsn *x, const ZydisDecodedOperand *ops)
 {
+    for (unsigned i = 0; i < x->in.operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+            && ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, o->reg.value) == ZYDIS_REGISTER_EBP)
+            x->writes_ebp = true;
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && i < x->in.operand_count_visible && x->mem && !x->based
+            && (x->kind & K_KIND_MASK) == K_COPY && o->mem.base == ZYDIS_REGISTER_EBP
+            && o->mem.index == ZYDIS_REGISTER_NONE) {
+            x->frame_acc = true;
+            x->frame_off = (int32_t)o->mem.disp.value;
+        }
+    }
     unsigned kind = x->kind & K_KIND_MASK;
     bool down = kind == K_PUSH || kind == K_CALL;
     if (down || kind == K_POP || kind == K_RET) {
@@ -697,6 +716,7 @@ static void pass_decode(struct xblock *xb, struct cpu *cpu)
             x->eip = eip;
             x->kind = ends ? K_SYS_END : K_SYS;
             x->esp_change = ESP_UNKNOWN;
+            x->writes_ebp = true;
             ok = true;
         } else if (x->in.attributes & ZYDIS_ATTRIB_HAS_LOCK) {
             ok = false;
@@ -760,6 +780,31 @@ static bool stack_run(const struct xblock *xb, unsigned i, struct stack_run *r)
     return hi - lo < 0x1000 && lo >= INT32_MIN && hi <= INT32_MAX;
 }
 
+/* The frame run that starts at instruction i (its first access at a
+ * constant offset from EBP) and ends at the first instruction that may
+ * write EBP, inclusive (its access comes first). False when its accesses
+ * span a page or more. */
+static bool frame_run(const struct xblock *xb, unsigned i, struct stack_run *r)
+{
+    const struct xinsn *x = &xb->x[i];
+    int64_t lo = x->frame_off, hi = x->frame_off;
+    *r = (struct stack_run){ .frame = true, .user = x->acc.user, .save_flags = x->acc.save_flags, .eip = x->eip,
+                             .count = i };
+    for (unsigned j = i; j < xb->n; j++) {
+        const struct xinsn *y = &xb->x[j];
+        if (y->frame_acc) {
+            lo = y->frame_off < lo ? y->frame_off : lo;
+            hi = y->frame_off + (int64_t)y->acc.size - 1 > hi ? y->frame_off + (int64_t)y->acc.size - 1 : hi;
+            r->write |= y->acc.write;
+        }
+        if (y->writes_ebp)
+            break;
+    }
+    r->lo = (int32_t)lo;
+    r->hi = (int32_t)hi;
+    return hi - lo < 0x1000 && lo >= INT32_MIN && hi <= INT32_MAX;
+}
+
 /* Whether instruction i continues the run of x87 instructions before it
  * (fpu_emit.c emits a run whole, its lookups first, of FPU_RUN_MAX at
  * most: a run breaks at every multiple of it), which an operand at
@@ -817,11 +862,11 @@ static void emit_folded(struct emit *e, const struct xinsn *x, unsigned m, int32
  * between them saves no flags: R10 has them. */
 static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t end_eip)
 {
-    enum { RUN_NONE, RUN_BASE, RUN_LOOKUPS } run = RUN_NONE;
-    int64_t delta = 0; /* ESP now minus ESP at the run's start */
+    enum { RUN_NONE, RUN_BASE, RUN_LOOKUPS } run = RUN_NONE, frun = RUN_NONE; /* stack, frame */
+    int64_t delta = 0; /* ESP now minus ESP at the stack run's start */
     bool flags_in_r10 = false;
-    int32_t r14_at = 0;  /* the run's offset whose host address R14 holds, */
-    bool r14_known = false; /* when it holds one */
+    int32_t r14_at = 0;  /* the offset in run r14_run whose host address R14 holds, */
+    int r14_run = -1;    /* 0 the stack run, 1 the frame run, -1 none */
     emit__prologue(e, eip);
     for (unsigned i = 0; i < xb->n; i++) {
         struct xinsn *x = &xb->x[i];
@@ -830,30 +875,37 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             next &= 0xffff;
         struct stack_run r;
         bool x87_cont = x87_continues(xb, i);
+        bool split = stack_split__at(xb->k->cs_base + x->eip), starts = false;
         if (x->stack_acc && run == RUN_NONE) {
-            run = stack_run(xb, i, &r) && !stack_split__at(xb->k->cs_base + x->eip) ? RUN_BASE : RUN_LOOKUPS;
+            run = stack_run(xb, i, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;
-            if (run == RUN_BASE) {
-                r.flags_in_r10 = flags_in_r10 && (x->kind & K_KIND_MASK) != K_X87;
-                emit__stack_base(e, &r);
-                flags_in_r10 = true;
-                r14_at = 0;
-                r14_known = true;
-            }
+            starts = run == RUN_BASE;
+        } else if (x->frame_acc && frun == RUN_NONE) {
+            frun = frame_run(xb, i, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
+            starts = frun == RUN_BASE;
+        }
+        if (starts) {
+            r.flags_in_r10 = flags_in_r10 && (x->kind & K_KIND_MASK) != K_X87;
+            emit__stack_base(e, &r);
+            flags_in_r10 = true;
+            r14_at = 0;
+            r14_run = x->frame_acc;
         }
         unsigned fold = 0; /* the host copy's [r14] ModRM takes fold_disp */
         int32_t fold_disp = 0;
-        if (x->stack_acc && run == RUN_BASE) {
+        if ((x->stack_acc && run == RUN_BASE) || (x->frame_acc && frun == RUN_BASE)) {
             /* R14 at the access's offset, or, where the copy can take a
              * displacement, left where it is (at the run's base if not
              * known) and the difference folded into the copy. */
-            int32_t at = (int32_t)(delta + x->stack_off);
+            int which = x->frame_acc;
+            int32_t at = which ? x->frame_off : (int32_t)(delta + x->stack_off);
+            bool known = r14_run == which;
             fold = r14_modrm(x);
-            int32_t to = !fold ? at : r14_known ? r14_at : 0;
-            emit__stack_access(e, to, r14_known ? &r14_at : NULL);
+            int32_t to = !fold ? at : known ? r14_at : 0;
+            emit__stack_access(e, which, to, known ? &r14_at : NULL);
             fold_disp = at - to;
             r14_at = to;
-            r14_known = true;
+            r14_run = which;
         } else if (x->mem && !x87_cont) {
             x->acc.eip = x->eip;
             x->acc.count = i;
@@ -861,7 +913,7 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             emit__bytes(e, x->lea, x->lea_len);
             emit__lookup(e, &x->acc);
             flags_in_r10 = true;
-            r14_known = false;
+            r14_run = -1;
         }
         if (x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
             div_guard__emit(e, &x->in, x->mem, x->eip, i); /* #DE goes to the interpreter */
@@ -885,9 +937,11 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             emit__bytes(e, x->host, x->host_len);
         emit__bytes(e, x->post, x->post_len);
         flags_in_r10 = flags_in_r10 && keeps_saved_flags(x);
-        r14_known = r14_known && plain_copy(x);
+        r14_run = plain_copy(x) ? r14_run : -1;
         if (x->esp_change == ESP_UNKNOWN)
             run = RUN_NONE;
+        if (x->writes_ebp)
+            frun = RUN_NONE;
         delta += x->esp_change == ESP_DELTA ? x->esp_delta : 0;
         switch (x->kind & K_KIND_MASK) {
         case K_CALL:
