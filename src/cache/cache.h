@@ -46,7 +46,7 @@ struct block {
     const uint8_t *host;     /* entry of the host code */
     uint32_t host_len;
     /* Copied instructions whose memory operand goes through the user
-     * window (translator/user_window.c): per one, the offsets from host
+     * window (translator/window.c): per one, the offsets from host
      * of its copy and of the exit before it, as pairs after the code. */
     const uint16_t *sites;
     uint16_t nsites;
@@ -131,7 +131,7 @@ int cache__context(struct cache *c, const struct block_key *k);
  * where it does now (b lies on one page). */
 void cache__ibl_fill(struct cache *c, const struct block *b);
 
-/* The exit before the user-window instruction whose copy is at host
+/* The exit before the memory-window instruction whose copy is at host
  * address rip, in the block holding it; NULL when rip is none such. */
 const uint8_t *cache__window_exit(const struct cache *c, const uint8_t *rip);
 

@@ -174,6 +174,10 @@ _Static_assert(sizeof(struct tlb_entry) == 64, "a TLB entry is 64 bytes");
 #define TLB_SUP_W  0x02
 #define TLB_USER_R 0x04
 #define TLB_USER_W 0x08
+/* tlb_entry.global bits: G while CR4.PGE, and "from a 4 MiB page" (INVLPG
+ * must drop every 4 KiB piece of such a page). */
+#define TLB_GLOBAL 0x1u
+#define TLB_LARGE  0x2u
 
 /* Recompute an entry's tags and addend: after every change of its
  * lin_page, host or perm. */

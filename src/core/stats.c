@@ -52,11 +52,11 @@ static void stats__print_memory(FILE *f, const struct machine *m)
             (double)guest / MIB);
     fprintf(f, "  %-18s %14.1f  bt86's own: peak RSS minus guest RAM\n", "own",
             peak - (double)guest / MIB);
-    /* bt's user window maps guest pages a second time: they count twice
+    /* bt's memory windows map guest pages a second time: they count twice
      * in the RSS, and so in "own" (an overstatement, at most this much). */
     if (stats.bt_window_peak)
-        fprintf(f, "  %-18s %14.1f  of which guest RAM mapped again in bt's user window (its peak)\n",
-                "user_window", (double)stats.bt_window_peak * 4096.0 / MIB);
+        fprintf(f, "  %-18s %14.1f  of which guest RAM mapped again in bt's memory windows (their peak)\n",
+                "windows", (double)stats.bt_window_peak * 4096.0 / MIB);
 }
 
 void stats__print(FILE *f, struct machine *m)

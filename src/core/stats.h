@@ -41,11 +41,11 @@
     X(cache_flushes, "code cache flushes (bt)")                          \
     X(bt_mem_misses, "inline memory accesses sent to the interpreter (bt)") \
     X(bt_mmio_faults, "of those, MMIO accesses, emulated by the interpreter (bt)") \
-    X(bt_stack_splits, "places that kept missing, translated again with a lookup per stack access (bt)") \
-    X(bt_window_fills, "guest user pages mapped into the user window on a host fault (bt)") \
-    X(bt_window_exits, "user-window faults sent to the interpreter: #PF, MMIO, cached code (bt)") \
-    X(bt_window_flushes, "user window emptied by a TLB flush (bt)") \
-    X(bt_window_peak, "most guest pages mapped in the user window at once (bt)") \
+    X(bt_miss_sites, "instructions that kept leaving their block, translated again the steady way (bt)") \
+    X(bt_window_fills, "guest pages mapped into a memory window on a host fault (bt)") \
+    X(bt_window_exits, "memory-window faults sent to the interpreter: #PF, MMIO, cached code (bt)") \
+    X(bt_window_flushes, "memory windows emptied by TLB flushes (bt)") \
+    X(bt_window_peak, "most guest pages mapped in the memory windows at once (bt)") \
     X(bt_callouts, "sensitive instructions the interpreter ran from inside translated blocks (bt)") \
     X(bt_callout_exits, "of those, followed by an exit from the block to the C loop (bt)")
 

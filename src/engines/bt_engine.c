@@ -13,9 +13,9 @@
 #include "interp/interp.h"
 #include "translator/block_log.h"
 #include "translator/refusals.h"
-#include "translator/stack_split.h"
+#include "translator/miss_sites.h"
 #include "translator/translator.h"
-#include "translator/user_window.h"
+#include "translator/window.h"
 
 #define BT_CODE_CACHE_BYTES (32u << 20) /* QEMU's -tb-size default order */
 
@@ -57,9 +57,9 @@ static int bt_engine__init(struct machine *m)
     block_log__name(cache__reserved(s->cache) + STUB_WP_OFFSET, "protected store callout");
     block_log__name(cache__reserved(s->cache) + STUB_SYS_OFFSET, "sensitive-instruction callout");
     code_wp__on_invalidate(bt__invalidate, s);
-    /* Without it (a host that refuses the reservation or GS's base), user
-     * code takes the inline lookups as supervisor code does. */
-    user_window__start(m, s->cache);
+    /* Where the host refuses a window, code at that privilege takes the
+     * inline lookups. */
+    window__start(m, s->cache);
     m->engine_state = s;
     return 0;
 }
@@ -69,7 +69,7 @@ static void bt_engine__destroy(struct machine *m)
     struct bt_state *s = m->engine_state;
     if (!s)
         return;
-    user_window__stop();
+    window__stop();
     code_wp__on_invalidate(NULL, NULL);
     code_wp__forget_translated();
     cache__destroy(s->cache);
@@ -213,6 +213,7 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
             bt__chain(s, b);
         /* Indirect branches to b may now find it inline. */
         cache__ibl_fill(s->cache, b);
+        window__select(cpu->cpl == 3);
         struct bt_exit x = s->enter(cpu, b->host, left);
         cpu->icount += left - x.left;
         stats.insns_bt += left - x.left;
@@ -225,8 +226,8 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
             uint64_t mmio = stats.mmio_accesses;
             uint32_t lin = cpu->seg[S_CS].base + cpu->eip, phys;
             stats.bt_mem_misses++;
-            if (stack_split__note_miss(lin) && guest_code__phys(cpu, lin, &phys)) {
-                stats.bt_stack_splits++;
+            if (miss_sites__note(lin) && guest_code__phys(cpu, lin, &phys)) {
+                stats.bt_miss_sites++;
                 stats.blocks_invalidated += cache__invalidate_page(s->cache, phys >> 12);
             }
             stats.insns_fallback += interp__engine_run(m, 1);

@@ -32,17 +32,18 @@ uint64_t interp__engine_run(struct machine *m, uint64_t budget);
  * is missing or does not grant the access (setting A, and D for a write),
  * as the interpreter's accesses do; NULL, with *fault = the P and RSVD
  * bits of the #PF error code, where the access would fault. Raises
- * nothing: for a host signal handler (translator/user_window.c). */
+ * nothing: for a host signal handler (translator/window.c). */
 struct tlb_entry;
 const struct tlb_entry *mmu__lookup(struct cpu *cpu, uint32_t lin, bool write, bool user, uint32_t *fault);
 
 /* Someone keeping a copy of the TLB's translations outside it (the
- * translator's user window), told whenever translations or rights go:
- * every flush (CR3, CR0, CR4, DR writes), INVLPG (large: CR4.PSE, so the
+ * translator's memory windows), told whenever translations or rights go:
+ * every flush (CR3 writes keep global pages; CR0, CR4, DR writes and the
+ * A20 gate flush them too), INVLPG (large: CR4.PSE, so the
  * 4 MiB region may go with it), and a page's inline write right taken
  * away because it came to hold cached code. NULL to stop. */
 struct tlb_watch {
-    void (*flush)(void *opaque);
+    void (*flush)(void *opaque, bool include_global);
     void (*flush_page)(void *opaque, uint32_t lin, bool large);
     void (*revoke_write)(void *opaque, uint32_t phys_page);
     void *opaque;

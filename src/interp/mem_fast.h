@@ -19,11 +19,6 @@
 #define PF_U    0x4u /* the access was a user-mode access */
 #define PF_RSVD 0x8u /* a reserved bit was set in a paging entry */
 
-/* tlb_entry.global bits: G while CR4.PGE, and "from a 4 MiB page" (INVLPG
- * must drop every 4 KiB piece of such a page). */
-#define TLB_GLOBAL 0x1u
-#define TLB_LARGE  0x2u
-
 /* The permission bit an access needs: TLB_SUP_R/W or TLB_USER_R/W. */
 static inline unsigned tlb__perm(bool user, bool write)
 {

@@ -180,7 +180,7 @@ const struct tlb_entry *mmu__translate(struct cpu *cpu, uint32_t lin, bool write
 }
 
 /* Who keeps a copy of the TLB's translations outside it (the translator's
- * user window), told when translations or rights go. */
+ * memory windows), told when translations or rights go. */
 static const struct tlb_watch *watch;
 
 void interp__watch_tlb(const struct tlb_watch *w)
@@ -195,7 +195,7 @@ void tlb__flush(struct cpu *cpu, bool include_global)
     stats.tlb_flushes++;
     code_wp__tlb_flush(include_global);
     if (watch)
-        watch->flush(watch->opaque);
+        watch->flush(watch->opaque, include_global);
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
         if (include_global || !(e->global & TLB_GLOBAL)) {

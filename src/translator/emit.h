@@ -42,7 +42,7 @@ struct emit {
         uint32_t eip;         /* the guest instruction to restart */
         uint32_t count;       /* instructions completed before it */
         bool flags_in_r10;    /* the guest flags are in R10, not RFLAGS */
-    } site[EMIT_MAX_MISSES];  /* user-window accesses (user_window.c) */
+    } site[EMIT_MAX_MISSES];  /* memory-window accesses (window.c) */
     int nsite;
 };
 
@@ -107,13 +107,13 @@ void emit__stack_base(struct emit *e, const struct stack_run *r);
 void emit__stack_access(struct emit *e, bool frame, int32_t disp, const int32_t *r14_at);
 
 /* The copied instruction about to be written accesses memory through the
- * user window (user_window.c): queue the exit before it, where a fault
+ * memory window (window.c): queue the exit before it, where a fault
  * the window cannot fill is sent. */
 void emit__window_site(struct emit *e, uint32_t eip, uint32_t count, bool flags_in_r10);
 
 /* Write the queued out-of-line paths. */
 void emit__misses(struct emit *e);
-/* After them, the block's table of user-window sites (struct block's
+/* After them, the block's table of memory-window sites (struct block's
  * sites), which is not code. */
 void emit__sites(struct emit *e);
 

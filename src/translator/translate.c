@@ -47,9 +47,9 @@
 #include "translator/fpu_emit.h"
 #include "translator/insn_table.h"
 #include "translator/string_ops.h"
-#include "translator/stack_split.h"
+#include "translator/miss_sites.h"
 #include "translator/sys_callout.h"
-#include "translator/user_window.h"
+#include "translator/window.h"
 
 #define BLOCK_MAX_INSNS 64
 #define BLOCK_MAX_BYTES 512         /* guest bytes (the copy kept for -d in_asm) */
@@ -68,7 +68,7 @@ struct xinsn {
     uint8_t host[HOST_INSN_MAX];   /* the copied instruction */
     uint8_t host_len;
     bool mem;                      /* has a memory operand, accessed inline */
-    bool window;                   /* has one, accessed through the user window */
+    bool window;                   /* has one, accessed through the window */
     uint8_t lea[LEA_MAX];          /* lea r14d, [its address] */
     uint8_t lea_len;
     uint8_t post[8];               /* after the access: the ESP update */
@@ -291,16 +291,18 @@ static bool string_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const s
 }
 
 /* Whether the memory operand op of a copied instruction may go through
- * the user window (user_window.c): CPL 3 code, 32-bit addressing through
- * a flat segment, no AH..BH beside it (their exchange around the copy
- * would be half-done at a fault) and nothing emitted before the copy that
- * reads the operand (DIV's guard). */
+ * the window of its privilege (window.c): 32-bit addressing through a
+ * flat segment, no AH..BH beside it (their exchange around the copy would
+ * be half-done at a fault), nothing emitted before the copy that reads
+ * the operand (DIV's guard), and not an instruction that kept leaving its
+ * block from the window (miss_sites.c). */
 static bool window_operand(const struct xinsn *x, const ZydisDecodedOperand *ops, const ZydisDecodedOperand *op,
                            const struct block_key *k)
 {
     int seg = (int)op->mem.segment - ZYDIS_REGISTER_ES;
     unsigned bytes = op->size / 8;
-    if (!user_window__active() || (k->mode >> BLOCK_MODE_CPL_SHIFT) != 3 || x->in.address_width != 32
+    if (!window__active((k->mode >> BLOCK_MODE_CPL_SHIFT) == 3) || miss_sites__at(k->cs_base + x->eip)
+        || x->in.address_width != 32
         || seg < S_ES || seg > S_GS || !(k->flat & (1u << seg)) || (bytes != 1 && bytes != 2 && bytes != 4)
         || x->in.mnemonic == ZYDIS_MNEMONIC_DIV)
         return false;
@@ -311,7 +313,7 @@ static bool window_operand(const struct xinsn *x, const ZydisDecodedOperand *ops
     return true;
 }
 
-/* The operand o through the user window: its registers the host's, the
+/* The operand o through the window: its registers the host's, the
  * 32-bit address size kept (the sum wraps as the guest's) and GS's base
  * added by the host (copy_insn sets the prefix). */
 static bool window_mem(ZydisEncoderOperand *o)
@@ -875,7 +877,7 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
             next &= 0xffff;
         struct stack_run r;
         bool x87_cont = x87_continues(xb, i);
-        bool split = stack_split__at(xb->k->cs_base + x->eip), starts = false;
+        bool split = miss_sites__at(xb->k->cs_base + x->eip), starts = false;
         if (x->stack_acc && run == RUN_NONE) {
             run = stack_run(xb, i, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;

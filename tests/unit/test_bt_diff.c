@@ -721,7 +721,7 @@ static void dump_data_diff(const struct state *a, const struct state *b)
 static const struct engine interp_like = { .name = "interp", .run = interp__run };
 
 /* Ring 3 for the blocks: flat ring-3 segments (under bt their memory
- * operands go through the user window, translator/user_window.c), and a
+ * operands go through the user window, translator/window.c), and a
  * GDT, TSS and IDT in RAM so that the final HLT's #GP, and any exception
  * before it, is delivered to a ring-0 handler that halts. */
 

@@ -3,7 +3,7 @@
 ; a CR3 write; SDM vol. 3, 4.10.4), with the #PF error codes and CR2 of
 ; SDM vol. 3, 4.7, accessed/dirty bits (4.8), page-crossing accesses,
 ; self-modifying ring-3 code (11.6) and the segment limit at 4 GiB (5.3).
-; Under -accel bt this is the user window's test (translator/user_window.c):
+; Under -accel bt this is the user window's test (translator/window.c):
 ; the host's mappings of guest pages must follow every one of these.
 %include "lib.inc"
 
