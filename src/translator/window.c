@@ -56,7 +56,7 @@
 #include "interp/interp.h"
 
 #define WINDOW_BYTES ((1ull << 32) + 0x1000) /* an access may end beyond 4 GiB */
-#define WINDOW_MAX 32768u                    /* pages mapped at once, per window */
+#define WINDOW_MAX 16384u                    /* pages mapped at once, per window (each one a host VMA at worst) */
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE 2u                   /* Linux's AT_HWCAP2 bit for user WRGSBASE */
 #endif
