@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/engine.h"
+#include "core/log.h"
 #include "core/stats.h"
 
 /* The legacy PC hole between 640 KiB and 1 MiB (VGA memory and ROMs) is
@@ -158,6 +159,22 @@ static void poll_fds_running(struct machine *m)
     poll_fds(m, 0);
 }
 
+/* With -d stats, bt86's own memory is sampled every MEM_SAMPLE_NS of host
+ * time, for the peak it prints (stats.c). */
+#define MEM_SAMPLE_NS 100000000u
+
+static void sample_memory(struct machine *m)
+{
+    static uint64_t next;
+    if (!log__on(LOG_stats))
+        return;
+    uint64_t host = timers__host_now(&m->timers);
+    if (host < next)
+        return;
+    next = host + MEM_SAMPLE_NS;
+    stats__sample_memory();
+}
+
 /* HLT with interrupts enabled: sleep the host thread until the next timer
  * deadline or until an fd has input; never spin. */
 static void wait_for_event(struct machine *m)
@@ -186,6 +203,7 @@ int machine__run(struct machine *m)
             m->engine->run(m, timers__slice_begin(&m->timers, &m->cpu.icount, most));
             timers__slice_end(&m->timers);
             poll_fds_running(m);
+            sample_memory(m);
             continue;
         }
         if (halted_forever(m)) {

@@ -70,5 +70,7 @@ struct machine;
  * guest RAM resident in m, when m is not NULL) and what m's engine adds
  * (engine.print_stats). */
 void stats__print(FILE *f, struct machine *m);
+/* Note bt86's own resident memory now (its peak is printed). */
+void stats__sample_memory(void);
 
 #endif
