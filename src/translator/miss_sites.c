@@ -17,14 +17,23 @@
  */
 #include "translator/miss_sites.h"
 
-#define COUNT_SLOTS 1024u    /* exit counters, direct-mapped by address */
+#include <string.h>
+
+#define COUNT_SETS 256u      /* exit counters: 4-way sets by address */
+#define COUNT_WAYS 4u
 #define SITE_SLOTS 4096u     /* the set (open addressing; half full: no more) */
 #define SITE_AFTER 64u
 
+/* A set's entries keep the instructions that left most lately (a new one
+ * takes the entry with the smallest count): several that alternate all
+ * count up. All counts start again every EPOCH exits, so that exits that
+ * happen now and then (a TLB miss after each CR3 write) never add up. */
+#define EPOCH 65536u
 static struct {
     uint32_t lin;
     uint32_t count;
-} counts[COUNT_SLOTS];
+} counts[COUNT_SETS][COUNT_WAYS];
+static uint32_t exits;
 static uint32_t sites[SITE_SLOTS]; /* lin + 1, 0 for an empty slot */
 static uint32_t nsites;
 
@@ -46,10 +55,23 @@ bool miss_sites__at(uint32_t lin)
 
 bool miss_sites__note(uint32_t lin)
 {
-    uint32_t c = hash(lin) % COUNT_SLOTS;
-    if (counts[c].lin != lin)
-        counts[c].lin = lin, counts[c].count = 0;
-    if (++counts[c].count != SITE_AFTER || nsites >= SITE_SLOTS / 2 || miss_sites__at(lin))
+    if (++exits % EPOCH == 0)
+        memset(counts, 0, sizeof(counts));
+    typeof(counts[0][0]) *set = counts[hash(lin) % COUNT_SETS], *e = &set[0];
+    for (unsigned w = 0; w < COUNT_WAYS; w++) {
+        if (set[w].lin == lin && set[w].count) {
+            e = &set[w];
+            break;
+        }
+        if (set[w].count < e->count)
+            e = &set[w];
+    }
+    if (e->lin != lin)
+        e->lin = lin, e->count = 0;
+    if (++e->count < SITE_AFTER)
+        return false;
+    e->count = 0;
+    if (nsites >= SITE_SLOTS / 2 || miss_sites__at(lin))
         return false;
     uint32_t i = hash(lin);
     while (sites[i % SITE_SLOTS])
