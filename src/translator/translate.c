@@ -373,6 +373,17 @@ static bool copy_insn(struct xinsn *x, const ZydisDecodedOperand *ops, const str
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_LEAVE)
         return leave_insn(x, k);
+    /* A NOP, and the hint NOPs 0F 19-1F whatever their ModRM, touch
+     * nothing, not even the memory they name (SDM vol. 2, NOP): no host
+     * code (a re-encoding may pick another opcode: the encoder writes
+     * 0F 1F /3 with a register as 0F 0D, AMD's PREFETCH group, #UD
+     * there). Zydis's other NOPs (0F 0D, 0F 18) are the interpreter's. */
+    if (in->mnemonic == ZYDIS_MNEMONIC_NOP) {
+        if (in->opcode_map == ZYDIS_OPCODE_MAP_0F && (in->opcode < 0x19 || in->opcode > 0x1f))
+            return false;
+        x->host_len = 0;
+        return true;
+    }
     if (string_ops__is(in->mnemonic))
         return string_insn(x, ops, k);
     for (unsigned i = in->operand_count_visible; i < in->operand_count; i++)

@@ -248,6 +248,8 @@ static void set_gs_base(uint8_t *base)
 void window__start(struct machine *m, struct cache *c)
 {
     struct window *user = &win[1], *sup = &win[0];
+    if (user->active) /* started for another machine and not stopped: move over */
+        window__stop();
     if (!reserve(user) || syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)user->base) != 0)
         return;
     struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };

@@ -606,6 +606,28 @@ START_TEST(interrupt_reaches_chained_loop)
 }
 END_TEST
 
+/* NOPs run translated as no host code at all: the hint NOP 0F 1F /3 with
+ * a register operand (which the Zydis encoder had re-encoded as 0F 0D,
+ * #UD on an AMD host: random code found it), 0F 1F /0 with a memory
+ * operand that is never accessed (here unmapped: beyond RAM), and 90. */
+START_TEST(nops_are_no_host_code)
+{
+    uint64_t bt0 = stats.insns_bt, fb0 = stats.insns_fallback, miss0 = stats.bt_mem_misses;
+    FIX_CODE_BYTES(0x0f, 0x1f, 0xdc,                    /* nop esp (0F 1F /3) */
+                   0x0f, 0x1f, 0x80, 0, 0, 0, 0xf0,     /* nop dword [eax + 0xf0000000] */
+                   0x90,                                /* nop */
+                   0xb8, 1, 0, 0, 0,                    /* mov eax, 1 */
+                   0xf4);
+    fix_cpu->gpr[R_EAX] = 0;
+    bt_run_to_hlt(bt_eng, 100);
+    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 1);
+    ck_assert_uint_eq(fix_cpu->eip, FIX_CODE + 17);
+    ck_assert_uint_eq(stats.insns_bt - bt0, 4);
+    ck_assert_uint_eq(stats.insns_fallback - fb0, 1); /* hlt */
+    ck_assert_uint_eq(stats.bt_mem_misses - miss0, 0);
+}
+END_TEST
+
 /* BT* with a memory operand: the immediate forms run translated; a
  * register bit offset addresses the bit string beyond the operand (SDM
  * vol. 2, BT) and is left to the interpreter. */
@@ -1770,6 +1792,7 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, page_fault_is_precise);
     tcase_add_test(tc, call_and_return);
     tcase_add_test(tc, bit_test_memory_operand);
+    tcase_add_test(tc, nops_are_no_host_code);
     tcase_add_test(tc, direction_flag_is_virtual);
     tcase_add_test(tc, refusals_are_counted_by_mnemonic);
     tcase_add_test(tc, leave_and_high_bytes);

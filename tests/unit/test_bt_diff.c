@@ -857,6 +857,37 @@ START_TEST(random_ring3_blocks_match_interpreter)
 }
 END_TEST
 
+/* Robustness (issue 4, item 6): random bytes run at CPL 3 under bt, whatever
+ * they decode to (undefined opcodes, privileged and I/O instructions, wild
+ * branches and memory operands through the user window), never crash or
+ * hang bt86: each case ends in the ring-0 handler (an exception) or uses
+ * up its instructions. Random code found the NOP that the encoder had
+ * turned into #UD on the host (test_bt_block's nops_are_no_host_code). */
+START_TEST(random_bytes_at_ring3_survive)
+{
+    long cases = cases_wanted(), in_handler = 0;
+    rng_state = 0x2545f4914f6cdd1dull;
+    for (long c = 0; c < cases; c++) {
+        uint8_t code[256];
+        for (size_t i = 0; i < sizeof(code); i++)
+            code[i] = (uint8_t)rnd();
+        struct state init;
+        random_state(&init);
+        gs_base = rnd();
+        fix_ring3(); /* the case before may have written over the tables */
+        fix_code(code, sizeof(code));
+        load_state(&init);
+        ring3_segments();
+        fix_m->stop = STOP_NONE;
+        bt_run_to_hlt(bt_eng, 1000);
+        in_handler += fix_cpu->halted && fix_cpu->eip == R3_HANDLER + 1;
+    }
+    fprintf(stderr, "random bytes at CPL 3 under bt: %ld cases, %ld ended in an exception's handler\n", cases,
+            in_handler);
+    ck_assert_int_gt(in_handler, cases / 2);
+}
+END_TEST
+
 static Suite *bt_diff_suite(void)
 {
     Suite *s = suite_create("bt_diff");
@@ -866,6 +897,7 @@ static Suite *bt_diff_suite(void)
     tcase_add_test(tc, random_blocks_match_interpreter);
     tcase_add_test(tc, random_16bit_blocks_match_interpreter);
     tcase_add_test(tc, random_ring3_blocks_match_interpreter);
+    tcase_add_test(tc, random_bytes_at_ring3_survive);
     suite_add_tcase(s, tc);
     return s;
 }
