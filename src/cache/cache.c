@@ -39,9 +39,13 @@
  *    on one page) are validated by the TLB entry the lookup of A checked,
  *    and survive TLB flushes;
  *  - cross-page links (any other) rely on B's pages mapping where they
- *    did. They are recorded in a list and all unpatched at the next TLB
+ *    did. They are recorded in a list and unpatched at the next TLB
  *    flush (cache__unchain_cross; the C loop calls it when code_wp__gen
- *    moved). Until that flush, using the old translation is what a
+ *    moved), except those whose B the TLB mapped through global
+ *    translations, which a CR3 write keeps: they go at the next flush that
+ *    may drop a global translation (code_wp__gen_global: a global flush,
+ *    INVLPG). The kernel's code is global: a context switch no longer
+ *    unchains it. Until that flush, using the old translation is what a
  *    processor may do with a page-table edit not yet invalidated (SDM
  *    vol. 3, 4.10.4.3: a processor may use a cached translation until
  *    software invalidates it). No TLB flush happens inside a chained
@@ -103,6 +107,7 @@ struct cache {
     struct cross_link {
         struct block *from, *to;
         unsigned idx;
+        bool global;        /* to's pages mapped by global translations */
     } cross[CACHE_CROSS_MAX];
     unsigned ncross;
 };
@@ -324,7 +329,7 @@ unsigned cache__invalidate_page(struct cache *c, uint32_t page)
     return n;
 }
 
-enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to)
+enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to, bool global)
 {
     const struct block_key *a = &from->key, *b = &to->key;
     if (from->dead || to->dead || !to->ninsns || !from->exit_rel[idx] || from->to[idx] || !same_context(a, b))
@@ -335,21 +340,24 @@ enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, 
     }
     if (c->ncross == CACHE_CROSS_MAX)
         return CHAIN_NONE;
-    c->cross[c->ncross++] = (struct cross_link){ from, to, idx };
+    c->cross[c->ncross++] = (struct cross_link){ from, to, idx, global };
     link_add(from, idx, to);
     return CHAIN_CROSS;
 }
 
-unsigned cache__unchain_cross(struct cache *c)
+unsigned cache__unchain_cross(struct cache *c, bool global_too)
 {
-    unsigned n = 0;
+    unsigned n = 0, kept = 0;
     for (unsigned i = 0; i < c->ncross; i++) {
         const struct cross_link *l = &c->cross[i];
         /* Still the link made then: it is removed only with a dead block. */
-        if (l->from->to[l->idx] == l->to)
+        bool live = l->from->to[l->idx] == l->to;
+        if (live && l->global && !global_too)
+            c->cross[kept++] = *l;
+        else if (live)
             n += link_remove(l->from, l->idx);
     }
-    c->ncross = 0;
+    c->ncross = kept;
     return n;
 }
 

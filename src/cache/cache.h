@@ -114,12 +114,15 @@ unsigned cache__invalidate_page(struct cache *c, uint32_t page);
 /* Point exit idx of from (a chainable direct exit) straight at to's code.
  * Returns CHAIN_NONE, changing nothing, unless to may be entered from
  * there without a lookup (see cache.c); CHAIN_CROSS for a link that holds
- * only until the next TLB flush (cache__unchain_cross). */
+ * only until the next TLB flush (cache__unchain_cross), or, when global
+ * (the TLB maps to's pages through global translations), until the next
+ * flush that may change those. */
 enum chain_kind { CHAIN_NONE, CHAIN_SAME_PAGE, CHAIN_CROSS };
-enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to);
+enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to, bool global);
 /* The TLB was flushed (wholly or in part): unpatch every link made under
- * the old mappings to a block off its source's page. Returns how many. */
-unsigned cache__unchain_cross(struct cache *c);
+ * the old mappings to a block off its source's page, but for those into
+ * global pages unless global_too. Returns how many. */
+unsigned cache__unchain_cross(struct cache *c, bool global_too);
 
 /* The indirect-branch table, at a fixed address for generated code. */
 const struct ibl_entry *cache__ibl(const struct cache *c);

@@ -24,6 +24,7 @@ struct bt_state {
     bt_enter_fn enter;
     uint64_t chain;   /* the exit word of the last exit when chainable */
     uint32_t gen;     /* code_wp__gen at the last entry */
+    uint32_t gen_global; /* and code_wp__gen_global */
     /* Per CPL, the segments some block accessed through a base (or would
      * have, had its key said so: struct block's seg_want). Only those
      * segments' based bits enter the key, so that a segment no code at
@@ -166,10 +167,14 @@ static struct block *bt__block(struct bt_state *s, struct cpu *cpu)
 
 /* The last exit was a chainable direct branch (s->chain) and b is its
  * target: let that exit jump to b from now on. */
-static void bt__chain(struct bt_state *s, struct block *b)
+static void bt__chain(struct bt_state *s, const struct cpu *cpu, struct block *b)
 {
     struct block *from = (struct block *)(uintptr_t)(s->chain & ~(uint64_t)7);
-    enum chain_kind kind = cache__chain(s->cache, from, (s->chain >> 2) & 1, b);
+    /* Through global translations only (the kernel's code): the link
+     * survives CR3 writes. */
+    bool global = guest_code__global(cpu, b->key.lin)
+        && (!b->nbytes2 || guest_code__global(cpu, (b->key.lin & ~0xfffu) + 0x1000));
+    enum chain_kind kind = cache__chain(s->cache, from, (s->chain >> 2) & 1, b, global);
     stats.bt_chains += kind != CHAIN_NONE;
     stats.bt_chains_cross += kind == CHAIN_CROSS;
     s->chain = 0;
@@ -206,11 +211,12 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
         /* A new generation: the TLB may have been flushed, so links
          * made under the old mappings to other pages go (cache.c). */
         if (code_wp__gen != s->gen) {
-            stats.bt_unchained_flush += cache__unchain_cross(s->cache);
+            stats.bt_unchained_flush += cache__unchain_cross(s->cache, code_wp__gen_global != s->gen_global);
             s->gen = code_wp__gen;
+            s->gen_global = code_wp__gen_global;
         }
         if (s->chain)
-            bt__chain(s, b);
+            bt__chain(s, cpu, b);
         /* Indirect branches to b may now find it inline. */
         cache__ibl_fill(s->cache, b);
         window__select(cpu->cpl == 3);

@@ -59,7 +59,8 @@
  *
  * The translator also watches code_wp__gen, which moves on at every TLB
  * flush and every decode-cache flush as before: cross-page chain links
- * made under one mapping do not survive its change.
+ * made under one mapping do not survive its change; those into global
+ * pages only when code_wp__gen_global moves on too (not at CR3 writes).
  *
  * A flush is O(1) (the generation moves on) and cheap to recover from: a
  * first-level miss falls back to the second-level cache, indexed by the
@@ -70,7 +71,7 @@
  * before the engine starts.
  */
 
-uint32_t code_wp__gen = 4;
+uint32_t code_wp__gen = 4, code_wp__gen_global = 4;
 uint32_t code_wp__l1_gen = 8, code_wp__l1_global = 8;
 
 struct code_mark *code_wp__marks;
@@ -80,11 +81,16 @@ uint32_t code_wp__pages;
  * page, and through a 4 MiB page in a 4 MiB region (code_wp__note_l1). */
 static uint32_t l1_page_stamp[1u << 20], l1_large_stamp[1u << 10];
 
-static void gen_next(void)
+static void gen_next(bool global)
 {
     code_wp__gen += 4;
     if (code_wp__gen == 0)
         code_wp__gen = 4;
+    if (global) {
+        code_wp__gen_global += 4;
+        if (code_wp__gen_global == 0)
+            code_wp__gen_global = 4;
+    }
 }
 
 /* A new first-level generation for the entries of non-global pages, and
@@ -110,19 +116,19 @@ static void l1_next(bool all)
 
 void code_wp__flush(void)
 {
-    gen_next();
+    gen_next(true);
     l1_next(true);
 }
 
 void code_wp__tlb_flush(bool include_global)
 {
-    gen_next();
+    gen_next(include_global);
     l1_next(include_global);
 }
 
 void code_wp__tlb_flush_page(uint32_t lin)
 {
-    gen_next();
+    gen_next(true);
     bool page = l1_page_stamp[lin >> 12] == code_wp__l1_global;
     bool region = l1_large_stamp[lin >> 22] == code_wp__l1_global;
     if (!page && !region)

@@ -11,8 +11,11 @@ struct cpu;
 
 /* Moves on (a multiple of 4, never 0) at every TLB flush and every flush
  * of the decode cache: the translator drops its cross-page chain links
- * when it changed. */
-extern uint32_t code_wp__gen;
+ * when it changed. code_wp__gen_global moves on only where a global
+ * page's translation may go too (a flush of global pages, INVLPG, a
+ * decode-cache flush): links into global pages survive the rest (CR3
+ * writes). */
+extern uint32_t code_wp__gen, code_wp__gen_global;
 
 /* The generations of the first-level decode cache (decode_cache.h),
  * multiples of 8 and never 0: an entry made through a global translation

@@ -69,3 +69,9 @@ bool guest_code__fill(struct cpu *cpu)
     cpu->exc_jmp = saved;
     return ok;
 }
+
+bool guest_code__global(const struct cpu *cpu, uint32_t lin)
+{
+    const struct tlb_entry *e = code_entry(cpu, lin);
+    return e && (e->global & TLB_GLOBAL);
+}

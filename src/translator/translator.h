@@ -69,6 +69,10 @@ bool guest_code__phys(const struct cpu *cpu, uint32_t lin, uint32_t *phys);
  * first page is not in the TLB). */
 size_t guest_code__read(struct cpu *cpu, uint32_t lin, uint8_t *dst, size_t cap);
 
+/* Whether the TLB maps lin's page for an instruction fetch through a
+ * global translation (a PTE with G while CR4.PGE), which a CR3 write keeps. */
+bool guest_code__global(const struct cpu *cpu, uint32_t lin);
+
 /* Fetch the byte at CS:EIP as the CPU would, to bring its page into the
  * TLB (walking the page tables, setting the accessed bits). Returns false
  * when the fetch faults: the interpreter's step then raises the fault. */
