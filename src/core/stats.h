@@ -45,6 +45,7 @@
     X(bt_window_fills, "guest pages mapped into a memory window on a host fault (bt)") \
     X(bt_window_exits, "memory-window faults sent to the interpreter: #PF, MMIO, cached code (bt)") \
     X(bt_window_flushes, "memory windows emptied by TLB flushes (bt)") \
+    X(bt_window_kept, "user-window pages kept across CR3 writes, walked again (bt)") \
     X(bt_window_peak, "most guest pages mapped in the memory windows at once (bt)") \
     X(bt_callouts, "sensitive instructions the interpreter ran from inside translated blocks (bt)") \
     X(bt_callout_exits, "of those, followed by an exit from the block to the C loop (bt)")

@@ -194,8 +194,6 @@ void tlb__flush(struct cpu *cpu, bool include_global)
 {
     stats.tlb_flushes++;
     code_wp__tlb_flush(include_global);
-    if (watch)
-        watch->flush(watch->opaque, include_global);
     for (int i = 0; i < TLB_SIZE; i++) {
         struct tlb_entry *e = &cpu->tlb[i];
         if (include_global || !(e->global & TLB_GLOBAL)) {
@@ -203,6 +201,9 @@ void tlb__flush(struct cpu *cpu, bool include_global)
             tlb_entry__sync(e);
         }
     }
+    /* After the TLB: a watcher may walk the new tables through it. */
+    if (watch)
+        watch->flush(watch->opaque, include_global);
 }
 
 void tlb__flush_page(struct cpu *cpu, uint32_t lin)

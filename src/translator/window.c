@@ -34,8 +34,19 @@
  *   pages, as the TLB does: the kernel's), INVLPG takes out the page (and,
  *   with 4 MiB pages, its region), and a page that comes to hold cached
  *   code loses write access everywhere it is mapped.
- * The pages mapped are listed (for emptying and for taking write access
- * away), at most WINDOW_MAX per window: the next fill empties it first.
+ * - User pages stay mapped across CR3 writes, in one user window per
+ *   recent address space (USER_WINDOWS, by CR3, the least recently used
+ *   emptied for a new one): a CR3 write that selects a window again walks
+ *   the guest's tables for each of its pages (mmu__lookup, as a TLB may
+ *   fill translations ahead of use) and keeps a page only where the walk
+ *   gives the same frame with the rights it is mapped with (write access
+ *   only while D is set), so the window holds exactly what a TLB filled
+ *   at that CR3 write could. A context switch thus costs a walk per page
+ *   the process had mapped instead of a host signal and an mmap per page
+ *   it touches again. A reload of the same CR3 (a flush) walks the same
+ *   way. A window with more than VALIDATE_MAX pages is emptied instead.
+ * The pages mapped are listed (for emptying, walking and taking write
+ * access away), at most `cap` per window: the next fill empties it first.
  */
 #define _GNU_SOURCE
 #include "translator/window.h"
@@ -56,7 +67,10 @@
 #include "interp/interp.h"
 
 #define WINDOW_BYTES ((1ull << 32) + 0x1000) /* an access may end beyond 4 GiB */
-#define WINDOW_MAX 16384u                    /* pages mapped at once, per window (each one a host VMA at worst) */
+#define SUP_MAX 16384u                       /* pages mapped at once: the supervisor window */
+#define USER_MAX 8192u                       /* a user window (a host VMA each at worst) */
+#define USER_WINDOWS 4u                      /* address spaces kept mapped */
+#define VALIDATE_MAX 1024u                   /* pages walked again at a CR3 write */
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE 2u                   /* Linux's AT_HWCAP2 bit for user WRGSBASE */
 #endif
@@ -72,19 +86,27 @@ struct window {
     bool user;
     bool active;
     uint8_t *base;                       /* the reservation (kept once made) */
-    struct window_page page[WINDOW_MAX];
+    uint32_t cap;                        /* pages mapped at most */
+    bool tagged;                         /* a user window's pages belong to cr3 */
+    uint32_t cr3;
+    uint64_t used;                       /* when last selected (least recently used goes) */
+    struct window_page page[SUP_MAX];
     uint32_t n;
     uint32_t lo, hi;                     /* linear page numbers mapped: min, max + 1 */
     uint16_t slot_of[1u << 20];          /* slot + 1 of each linear page mapped, 0: none */
 };
-_Static_assert(WINDOW_MAX < 0xffff, "slots fit slot_of");
+_Static_assert(SUP_MAX < 0xffff && USER_MAX <= SUP_MAX, "slots fit slot_of and page");
 
-static struct window win[2] = { { .user = false }, { .user = true } }; /* [user] */
+/* [0] the supervisor window, then the user windows. */
+static struct window win[1 + USER_WINDOWS];
 static struct {
     struct machine *m;
     struct cache *cache;
     struct sigaction old;
-    bool user_selected;
+    unsigned nuser;                      /* user windows in use (1 without WRGSBASE) */
+    unsigned cur;                        /* the user window of the current CR3 */
+    uint64_t tick;
+    const uint8_t *gs;                   /* GS's base now */
 } w;
 
 /* Back to no access: a fresh reservation over the range. */
@@ -128,18 +150,76 @@ static void window_empty(struct window *v, bool include_global)
     v->n = 0;
 }
 
+/* The current user window's pages again under the tables of its CR3 (see
+ * the design note): kept where the walk agrees, else taken out. */
+static void window_validate(struct window *v)
+{
+    if (v->n > VALIDATE_MAX) {
+        window_empty(v, true);
+        return;
+    }
+    for (uint32_t i = v->n; i-- > 0;) {
+        struct window_page *p = &v->page[i];
+        uint32_t fault;
+        const struct tlb_entry *e = mmu__lookup(&w.m->cpu, p->lin << 12, false, true, &fault);
+        if (!e || !e->host || !(e->perm & TLB_USER_R) || e->phys_page != p->phys_page) {
+            drop_slot(v, i);
+            continue;
+        }
+        if (p->writable && !(e->perm & TLB_USER_W)) {
+            mprotect(v->base + ((uint64_t)p->lin << 12), 0x1000, PROT_READ);
+            p->writable = false;
+        }
+        stats.bt_window_kept++;
+    }
+}
+
+/* A CR3 write: the user window of the new address space becomes current,
+ * walked again, or the least recently used one is emptied for it. */
+static void user_switch(uint32_t cr3)
+{
+    struct window *pick = NULL;
+    for (unsigned i = 1; i <= w.nuser; i++)
+        if (win[i].tagged && win[i].cr3 == cr3)
+            pick = &win[i];
+    if (pick) {
+        window_validate(pick);
+    } else {
+        pick = &win[1];
+        for (unsigned i = 1; i <= w.nuser; i++)
+            if (!win[i].tagged || win[i].used < pick->used)
+                pick = &win[i];
+        window_empty(pick, true);
+        pick->tagged = true;
+        pick->cr3 = cr3;
+    }
+    pick->used = ++w.tick;
+    w.cur = (unsigned)(pick - win);
+}
+
 static void watch_flush(void *opaque, bool include_global)
 {
     (void)opaque;
-    for (int u = 0; u < 2; u++)
-        window_empty(&win[u], include_global);
+    window_empty(&win[0], include_global);
+    if (!include_global) {
+        user_switch(w.m->cpu.cr3);
+        return;
+    }
+    for (unsigned i = 1; i <= w.nuser; i++) {
+        window_empty(&win[i], true);
+        win[i].tagged = false;
+    }
+    user_switch(w.m->cpu.cr3);
 }
 
+/* INVLPG: the current address space's translation of lin (the other user
+ * windows are walked again when selected). */
 static void watch_flush_page(void *opaque, uint32_t lin, bool large)
 {
     (void)opaque;
+    struct window *now[2] = { &win[0], &win[w.cur] };
     for (int u = 0; u < 2; u++) {
-        struct window *v = &win[u];
+        struct window *v = now[u];
         if (!large) {
             if (v->slot_of[lin >> 12])
                 drop_slot(v, v->slot_of[lin >> 12] - 1u);
@@ -154,7 +234,7 @@ static void watch_flush_page(void *opaque, uint32_t lin, bool large)
 static void watch_revoke_write(void *opaque, uint32_t phys_page)
 {
     (void)opaque;
-    for (int u = 0; u < 2; u++) {
+    for (unsigned u = 0; u <= w.nuser; u++) {
         struct window *v = &win[u];
         for (uint32_t i = 0; i < v->n; i++) {
             struct window_page *p = &v->page[i];
@@ -181,7 +261,7 @@ static bool window_fill(struct window *v, uint32_t lin, bool write)
     if (e->host < m->ram.host || e->host >= m->ram.host + m->ram.size)
         return false;
     uint32_t page = lin >> 12;
-    if (!v->slot_of[page] && v->n == WINDOW_MAX)
+    if (!v->slot_of[page] && v->n == v->cap)
         window_empty(v, true);
     bool writable = (e->perm & (v->user ? TLB_USER_W : TLB_SUP_W)) != 0;
     if (mmap(v->base + ((uint64_t)page << 12), 0x1000, PROT_READ | (writable ? PROT_WRITE : 0),
@@ -193,8 +273,10 @@ static bool window_fill(struct window *v, uint32_t lin, bool write)
         v->lo = page < v->lo ? page : v->lo;
         v->hi = page + 1 > v->hi ? page + 1 : v->hi;
         v->slot_of[page] = (uint16_t)(++v->n);
-        uint64_t both = win[0].n + win[1].n;
-        stats.bt_window_peak = both > stats.bt_window_peak ? both : stats.bt_window_peak;
+        uint64_t all = 0;
+        for (unsigned u = 0; u <= w.nuser; u++)
+            all += win[u].n;
+        stats.bt_window_peak = all > stats.bt_window_peak ? all : stats.bt_window_peak;
     }
     v->page[v->slot_of[page] - 1u] = (struct window_page){ page, e->phys_page, writable,
                                                            (e->global & TLB_GLOBAL) != 0 };
@@ -208,8 +290,9 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     ucontext_t *uc = ctx;
     uint8_t *addr = si->si_addr;
     const uint8_t *rip = (const uint8_t *)uc->uc_mcontext.gregs[REG_RIP];
+    struct window *now[2] = { &win[0], &win[w.cur] };
     for (int u = 0; u < 2; u++) {
-        struct window *v = &win[u];
+        struct window *v = now[u];
         if (!v->active || addr < v->base || addr >= v->base + WINDOW_BYTES)
             continue;
         const uint8_t *exit = cache__window_exit(w.cache, rip);
@@ -228,7 +311,7 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     sigaction(SIGSEGV, &w.old, NULL);
 }
 
-static bool reserve(struct window *v)
+static bool reserve(struct window *v, bool user, uint32_t cap)
 {
     if (!v->base) {
         void *p = mmap(NULL, WINDOW_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -236,31 +319,44 @@ static bool reserve(struct window *v)
             return false;
         v->base = p;
     }
+    v->user = user;
+    v->cap = cap;
     v->n = 0;
+    v->tagged = false;
+    v->used = 0;
     return true;
 }
 
-static void set_gs_base(uint8_t *base)
+static void set_gs_base(const uint8_t *base)
 {
+    if (base == w.gs)
+        return;
+    w.gs = base;
     __asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
 }
 
 void window__start(struct machine *m, struct cache *c)
 {
-    struct window *user = &win[1], *sup = &win[0];
-    if (user->active) /* started for another machine and not stopped: move over */
+    if (win[1].active) /* started for another machine and not stopped: move over */
         window__stop();
-    if (!reserve(user) || syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)user->base) != 0)
+    bool fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+    if (!reserve(&win[1], true, USER_MAX) || syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)win[1].base) != 0)
         return;
+    w.gs = win[1].base;
     struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSEGV, &sa, &w.old) != 0)
         return;
     w.m = m;
     w.cache = c;
-    w.user_selected = true;
-    user->active = true;
-    sup->active = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) && reserve(sup);
+    /* Without WRGSBASE one user window, GS's base set once. */
+    w.nuser = 1;
+    while (fsgsbase && w.nuser < USER_WINDOWS && reserve(&win[w.nuser + 1], true, USER_MAX))
+        w.nuser++;
+    for (unsigned i = 1; i <= w.nuser; i++)
+        win[i].active = true;
+    win[0].active = fsgsbase && reserve(&win[0], false, SUP_MAX);
+    user_switch(m->cpu.cr3);
     interp__watch_tlb(&watch);
 }
 
@@ -269,9 +365,10 @@ void window__stop(void)
     if (!win[1].active)
         return;
     interp__watch_tlb(NULL);
-    for (int u = 0; u < 2; u++) {
+    for (unsigned u = 0; u <= w.nuser; u++) {
         window_empty(&win[u], true);
         win[u].active = false;
+        win[u].tagged = false;
     }
     sigaction(SIGSEGV, &w.old, NULL);
 }
@@ -283,8 +380,6 @@ bool window__active(bool user)
 
 void window__select(bool user)
 {
-    if (user == w.user_selected || !win[0].active)
-        return;
-    w.user_selected = user;
-    set_gs_base(win[user].base);
+    if (win[0].active)
+        set_gs_base(user ? win[w.cur].base : win[0].base);
 }

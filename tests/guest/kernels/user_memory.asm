@@ -10,6 +10,8 @@
 PAGE     equ 0x800000                  ; the test page (8 MiB)
 PAGE2    equ PAGE + 0x1000             ; the page after it
 FRAME_B  equ 0x900000                  ; another frame
+FRAME_C  equ 0xA00000                  ; and a third
+PTE_2    equ page_table2 + ((PAGE >> 12) & 0x3ff) * 4 ; PAGE's PTE in the second space
 PTE      equ page_tables + (PAGE >> 12) * 4
 PTE2     equ PTE + 4
 PDE      equ page_dir + (PAGE >> 22) * 4
@@ -23,6 +25,12 @@ D equ 0x40
 %macro SETPTE 2
 	mov dword [%1], %2
 	invlpg [PAGE + (%1 - PTE) * 1024]
+%endmacro
+
+; SPACE dir: loads CR3 with the page directory dir.
+%macro SPACE 1
+	mov eax, %1
+	mov cr3, eax
 %endmacro
 
 ; R3_PF code, error, cr2, "what": runs code in ring 3, expects #PF.
@@ -138,6 +146,37 @@ test_main:
 	RING3 r3_load_limit, 2
 	ENDTRY
 	EXPECT_EXC 13, 0, "#GP ring-3 dword read at offset 0xfffffffe"
+
+	; The second address space's tables change while the first is current:
+	; the CR3 write back to it must see the change (SDM vol. 3, 4.10.4.1:
+	; it invalidates every non-global translation).
+	mov dword [FRAME_C + 0x20], 0x44444444
+	SPACE page_dir2
+	RING3 r3_store, 2                 ; PAGE -> FRAME_B, written: D set
+	SPACE page_dir
+	mov dword [PTE_2], FRAME_C | P | W | U
+	SPACE page_dir2
+	RING3 r3_load, 2
+	CHECK eax, 0x44444444, "a PTE changed while its space was not current: seen after the CR3 write"
+	RING3 r3_store, 2
+	SPACE page_dir
+	mov dword [PTE_2], FRAME_C | P | U
+	SPACE page_dir2
+	R3_PF r3_store, 7, PAGE + 0x20, "#PF writing a page made read-only while its space was not current"
+	SPACE page_dir
+	mov dword [PTE_2], FRAME_C | P | W | U ; A and D clear
+	SPACE page_dir2
+	RING3 r3_store, 2
+	mov eax, [PTE_2]
+	and eax, A | D
+	CHECK eax, A | D, "D set again by a write after it was cleared while its space was not current"
+	SPACE page_dir
+	mov dword [PTE_2], FRAME_C | W | U    ; not present
+	SPACE page_dir2
+	R3_PF r3_load, 4, PAGE + 0x20, "#PF reading a page made not present while its space was not current"
+	SPACE page_dir
+	RING3 r3_load, 2
+	CHECK eax, 0x11111112, "and the first space still reads its own frame"
 
 	call paging_off
 	jmp exit_guest
