@@ -34,7 +34,7 @@ class Bench:
 
 
 BENCHES = [
-    Bench("compute", 32, "MB/s", "SHA-256 over N MiB", checksum=True),
+    Bench("compute", 128, "MB/s", "SHA-256 over N MiB", checksum=True),
     Bench("syscall", 1_000_000, "ns/call", "N getppid system calls"),
     Bench("pagefault", 65536, "ns/page",
           "first touch of N fresh anonymous pages (mmap, touch and munmap of 16 MiB at a time)"),
