@@ -41,11 +41,11 @@
  *  - cross-page links (any other) rely on B's pages mapping where they
  *    did. They are recorded in a list and unpatched at the next TLB
  *    flush (cache__unchain_cross; the C loop calls it when code_wp__gen
- *    moved), except those whose B the TLB mapped through global
- *    translations, which a CR3 write keeps: they go at the next flush that
- *    may drop a global translation (code_wp__gen_global: a global flush,
- *    INVLPG). The kernel's code is global: a context switch no longer
- *    unchains it. Until that flush, using the old translation is what a
+ *    moved), as far as the flush may have taken B's translations: a
+ *    CR3 write keeps those B has through global translations (the
+ *    kernel's code: a context switch no longer unchains it), INVLPG
+ *    takes only the links into the pages it names (or their 4 MiB
+ *    regions with PSE), a flush of global pages takes all. Until that flush, using the old translation is what a
  *    processor may do with a page-table edit not yet invalidated (SDM
  *    vol. 3, 4.10.4.3: a processor may use a cached translation until
  *    software invalidates it). No TLB flush happens inside a chained
@@ -345,17 +345,33 @@ enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, 
     return CHAIN_CROSS;
 }
 
-unsigned cache__unchain_cross(struct cache *c, bool global_too)
+/* Whether the TLB may have lost a translation block b relies on. */
+static bool lost(const struct tlb_loss *loss, const struct cross_link *l)
+{
+    if (loss->all || (loss->nonglobal && !l->global))
+        return true;
+    uint32_t first = l->to->key.lin >> 12, last = first + (l->to->nbytes2 ? 1 : 0);
+    for (unsigned i = 0; i < loss->n; i++) {
+        uint32_t page = loss->lin[i] >> 12;
+        if (loss->region[i] ? (first >> 10 == page >> 10 || last >> 10 == page >> 10)
+                            : (first == page || last == page))
+            return true;
+    }
+    return false;
+}
+
+unsigned cache__unchain_cross(struct cache *c, const struct tlb_loss *loss)
 {
     unsigned n = 0, kept = 0;
     for (unsigned i = 0; i < c->ncross; i++) {
         const struct cross_link *l = &c->cross[i];
         /* Still the link made then: it is removed only with a dead block. */
-        bool live = l->from->to[l->idx] == l->to;
-        if (live && l->global && !global_too)
-            c->cross[kept++] = *l;
-        else if (live)
+        if (l->from->to[l->idx] != l->to)
+            continue;
+        if (lost(loss, l))
             n += link_remove(l->from, l->idx);
+        else
+            c->cross[kept++] = *l;
     }
     c->ncross = kept;
     return n;

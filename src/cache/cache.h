@@ -119,10 +119,18 @@ unsigned cache__invalidate_page(struct cache *c, uint32_t page);
  * flush that may change those. */
 enum chain_kind { CHAIN_NONE, CHAIN_SAME_PAGE, CHAIN_CROSS };
 enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, struct block *to, bool global);
-/* The TLB was flushed (wholly or in part): unpatch every link made under
- * the old mappings to a block off its source's page, but for those into
- * global pages unless global_too. Returns how many. */
-unsigned cache__unchain_cross(struct cache *c, bool global_too);
+/* What the TLB lost (cache__unchain_cross): every translation (all), the
+ * non-global ones (nonglobal: a CR3 write), and those of n pages (INVLPG
+ * of lin[i]; region[i]: its whole 4 MiB region). */
+struct tlb_loss {
+    bool all, nonglobal;
+    unsigned n;
+    const uint32_t *lin;
+    const bool *region;
+};
+/* Unpatch every link made to a block off its source's page whose pages'
+ * translations the TLB may have lost. Returns how many. */
+unsigned cache__unchain_cross(struct cache *c, const struct tlb_loss *loss);
 
 /* The indirect-branch table, at a fixed address for generated code. */
 const struct ibl_entry *cache__ibl(const struct cache *c);

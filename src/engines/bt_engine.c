@@ -24,7 +24,7 @@ struct bt_state {
     bt_enter_fn enter;
     uint64_t chain;   /* the exit word of the last exit when chainable */
     uint32_t gen;     /* code_wp__gen at the last entry */
-    uint32_t gen_global; /* and code_wp__gen_global */
+    uint32_t gen_cr3, gen_global; /* and code_wp__gen_cr3, code_wp__gen_global */
     /* Per CPL, the segments some block accessed through a base (or would
      * have, had its key said so: struct block's seg_want). Only those
      * segments' based bits enter the key, so that a segment no code at
@@ -211,8 +211,12 @@ static uint64_t bt_engine__run(struct machine *m, uint64_t budget)
         /* A new generation: the TLB may have been flushed, so links
          * made under the old mappings to other pages go (cache.c). */
         if (code_wp__gen != s->gen) {
-            stats.bt_unchained_flush += cache__unchain_cross(s->cache, code_wp__gen_global != s->gen_global);
+            struct tlb_loss loss = { code_wp__gen_global != s->gen_global, code_wp__gen_cr3 != s->gen_cr3,
+                                     code_wp__invlpg.n, code_wp__invlpg.lin, code_wp__invlpg.region };
+            stats.bt_unchained_flush += cache__unchain_cross(s->cache, &loss);
+            code_wp__invlpg_clear();
             s->gen = code_wp__gen;
+            s->gen_cr3 = code_wp__gen_cr3;
             s->gen_global = code_wp__gen_global;
         }
         if (s->chain)

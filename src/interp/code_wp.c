@@ -58,9 +58,11 @@
  * a write through any linear alias of the page is seen.
  *
  * The translator also watches code_wp__gen, which moves on at every TLB
- * flush and every decode-cache flush as before: cross-page chain links
- * made under one mapping do not survive its change; those into global
- * pages only when code_wp__gen_global moves on too (not at CR3 writes).
+ * flush, INVLPG and decode-cache flush: cross-page chain links made under
+ * one mapping do not survive its change. code_wp__gen_cr3 and
+ * code_wp__gen_global and the list of INVLPG's pages say what changed:
+ * links into global pages survive CR3 writes, and links into pages no
+ * INVLPG named survive INVLPG.
  *
  * A flush is O(1) (the generation moves on) and cheap to recover from: a
  * first-level miss falls back to the second-level cache, indexed by the
@@ -71,7 +73,8 @@
  * before the engine starts.
  */
 
-uint32_t code_wp__gen = 4, code_wp__gen_global = 4;
+uint32_t code_wp__gen = 4, code_wp__gen_cr3 = 4, code_wp__gen_global = 4;
+struct code_wp_invlpg code_wp__invlpg;
 uint32_t code_wp__l1_gen = 8, code_wp__l1_global = 8;
 
 struct code_mark *code_wp__marks;
@@ -81,16 +84,27 @@ uint32_t code_wp__pages;
  * page, and through a 4 MiB page in a 4 MiB region (code_wp__note_l1). */
 static uint32_t l1_page_stamp[1u << 20], l1_large_stamp[1u << 10];
 
-static void gen_next(bool global)
+static void gen_bump(uint32_t *g)
 {
-    code_wp__gen += 4;
-    if (code_wp__gen == 0)
-        code_wp__gen = 4;
-    if (global) {
-        code_wp__gen_global += 4;
-        if (code_wp__gen_global == 0)
-            code_wp__gen_global = 4;
-    }
+    *g += 4;
+    if (*g == 0)
+        *g = 4;
+}
+
+/* A flush of the non-global translations (cr3), of all (global), or
+ * neither (an INVLPG, recorded by the caller). */
+static void gen_next(bool cr3, bool global)
+{
+    gen_bump(&code_wp__gen);
+    if (cr3)
+        gen_bump(&code_wp__gen_cr3);
+    if (global)
+        gen_bump(&code_wp__gen_global);
+}
+
+void code_wp__invlpg_clear(void)
+{
+    code_wp__invlpg.n = 0;
 }
 
 /* A new first-level generation for the entries of non-global pages, and
@@ -116,19 +130,26 @@ static void l1_next(bool all)
 
 void code_wp__flush(void)
 {
-    gen_next(true);
+    gen_next(true, true);
     l1_next(true);
 }
 
 void code_wp__tlb_flush(bool include_global)
 {
-    gen_next(include_global);
+    gen_next(true, include_global);
     l1_next(include_global);
 }
 
-void code_wp__tlb_flush_page(uint32_t lin)
+void code_wp__tlb_flush_page(uint32_t lin, bool large)
 {
-    gen_next(true);
+    struct code_wp_invlpg *v = &code_wp__invlpg;
+    if (v->n < CODE_WP_INVLPG_MAX) {
+        v->lin[v->n] = lin;
+        v->region[v->n++] = large;
+        gen_next(false, false);
+    } else {
+        gen_next(true, true); /* too many to tell apart: as a full flush */
+    }
     bool page = l1_page_stamp[lin >> 12] == code_wp__l1_global;
     bool region = l1_large_stamp[lin >> 22] == code_wp__l1_global;
     if (!page && !region)

@@ -9,13 +9,27 @@
 
 struct cpu;
 
-/* Moves on (a multiple of 4, never 0) at every TLB flush and every flush
- * of the decode cache: the translator drops its cross-page chain links
- * when it changed. code_wp__gen_global moves on only where a global
- * page's translation may go too (a flush of global pages, INVLPG, a
- * decode-cache flush): links into global pages survive the rest (CR3
- * writes). */
-extern uint32_t code_wp__gen, code_wp__gen_global;
+/* Move on (multiples of 4, never 0) as the TLB loses translations, for the
+ * translator's cross-page chain links, which rely on their target's pages
+ * mapping where they did: code_wp__gen at every TLB flush, INVLPG and
+ * decode-cache flush; code_wp__gen_cr3 at a flush of the non-global
+ * translations (a CR3 write), code_wp__gen_global at one of every
+ * translation (a flush with global pages, a decode-cache flush, more
+ * INVLPGs than code_wp__invlpg records). Between two looks, the pages
+ * INVLPG took (code_wp__invlpg) are what else went. */
+extern uint32_t code_wp__gen, code_wp__gen_cr3, code_wp__gen_global;
+
+/* The linear addresses INVLPG was given since code_wp__invlpg_clear, and
+ * whether a 4 MiB page may have mapped them (CR4.PSE: then their whole
+ * 4 MiB region went). */
+#define CODE_WP_INVLPG_MAX 32
+struct code_wp_invlpg {
+    uint32_t n;
+    uint32_t lin[CODE_WP_INVLPG_MAX];
+    bool region[CODE_WP_INVLPG_MAX];
+};
+extern struct code_wp_invlpg code_wp__invlpg;
+void code_wp__invlpg_clear(void);
 
 /* The generations of the first-level decode cache (decode_cache.h),
  * multiples of 8 and never 0: an entry made through a global translation
@@ -31,8 +45,8 @@ void code_wp__flush(void);
  * translations it forgot go (all, or all but those of global pages). */
 void code_wp__tlb_flush(bool include_global);
 /* INVLPG of lin: the cached instructions of its page go, and those of its
- * 4 MiB region when a large page may have mapped them. */
-void code_wp__tlb_flush_page(uint32_t lin);
+ * 4 MiB region when a large page may have mapped them (large: CR4.PSE). */
+void code_wp__tlb_flush_page(uint32_t lin, bool large);
 /* The first level cached an instruction at linear address lin, fetched
  * through a TLB entry of a 4 MiB page when large. */
 void code_wp__note_l1(uint32_t lin, bool large);

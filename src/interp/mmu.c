@@ -208,7 +208,7 @@ void tlb__flush(struct cpu *cpu, bool include_global)
 
 void tlb__flush_page(struct cpu *cpu, uint32_t lin)
 {
-    code_wp__tlb_flush_page(lin);
+    code_wp__tlb_flush_page(lin, (cpu->cr4 & CR4_PSE) != 0);
     if (watch)
         watch->flush_page(watch->opaque, lin, (cpu->cr4 & CR4_PSE) != 0);
     struct tlb_entry *e = &cpu->tlb[(lin >> 12) & (TLB_SIZE - 1)];

@@ -435,12 +435,28 @@ static void poke_far_body(uint32_t phys, uint8_t imm)
 /* Two passes of a loop whose body lies on the next page, both directions
  * chained across the page boundary; between the passes the guest points
  * linear 0x2000 at physical 0x3000 (a body adding 100, not 1) and then
- * runs the 7 bytes of `flush`. Those flush the TLB, so the second pass
- * must run the new body, not follow the links made under the old
- * mapping. */
-static void run_remapped_loop(const uint8_t flush[7])
+ * runs the 7 bytes of `flush`. When those flush the TLB's translation of
+ * 0x2000, the second pass must run the new body, not follow the links
+ * made under the old mapping (returns EAX: 505); when they leave it (an
+ * INVLPG of another page, a CR3 write with 0x2000 global), the old
+ * translation may still be used (SDM vol. 3, 4.10.4.3), and the links are
+ * (EAX 10). global: the PTEs of the loop's pages (0x1000, 0x2000) have
+ * G, with CR4.PGE. */
+static uint32_t remap_pte;      /* the PTE the loop writes for 0x2000 */
+static uint64_t links_dropped;  /* cross-page links unpatched in its run */
+
+static uint32_t remapped_loop(const uint8_t flush[7], bool global)
 {
     map_identity();
+    if (global) {
+        uint32_t pte[2] = { 0x1000 | 0x107, 0x2000 | 0x107 }, remap = 0x3000 | 0x107;
+        fix_poke(0x51000 + 4 * 1, pte, sizeof(pte));
+        fix_cpu->cr4 |= CR4_PGE;
+        tlb__flush(fix_cpu, true);
+        remap_pte = remap;
+    } else {
+        remap_pte = 0x3007;
+    }
     poke_far_body(0x2000, 1);
     poke_far_body(0x3000, 100);
     uint64_t cross0 = stats.bt_chains_cross, drop0 = stats.bt_unchained_flush;
@@ -449,16 +465,23 @@ static void run_remapped_loop(const uint8_t flush[7])
                        0xe9, 0xf1, 0x0f, 0, 0,         /* 0x100a: jmp 0x2000 */
                        0x4b,                           /* 0x100f: dec ebx */
                        0x74, 0x13,                     /* jz done */
-                       0xc7, 0x05, 0x08, 0x10, 0x05, 0, 0x07, 0x30, 0, 0, /* mov [PTE of 0x2000], 0x3007 */
+                       0xc7, 0x05, 0x08, 0x10, 0x05, 0, 0x07, 0x30, 0, 0, /* mov [PTE of 0x2000], remap_pte */
                        0, 0, 0, 0, 0, 0, 0,            /* 0x101c: flush */
                        0xeb, 0xe0,                     /* jmp again */
                        0xf4 };                         /* done: hlt */
     memcpy(code + 0x1c, flush, 7);
+    memcpy(code + 0x18, &remap_pte, 4);
     fix_code(code, sizeof(code));
     bt_run_to_hlt(bt_eng, 1000);
-    ck_assert_uint_eq(fix_cpu->gpr[R_EAX], 5 * 1 + 5 * 100);
     ck_assert_uint_ge(stats.bt_chains_cross - cross0, 2);
-    ck_assert_uint_ge(stats.bt_unchained_flush - drop0, 2);
+    links_dropped = stats.bt_unchained_flush - drop0;
+    return fix_cpu->gpr[R_EAX];
+}
+
+static void run_remapped_loop(const uint8_t flush[7])
+{
+    ck_assert_uint_eq(remapped_loop(flush, false), 5 * 1 + 5 * 100);
+    ck_assert_uint_ge(links_dropped, 2);
 }
 
 START_TEST(cross_page_chain_cr3_write)
@@ -474,6 +497,25 @@ START_TEST(cross_page_chain_invlpg)
 {
     const uint8_t flush[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x20, 0, 0 }; /* invlpg [0x2000] */
     run_remapped_loop(flush);
+}
+END_TEST
+
+/* An INVLPG of another page leaves the links into 0x2000 (and the TLB's
+ * old translation of it) in place. */
+START_TEST(cross_page_chain_survives_other_invlpg)
+{
+    const uint8_t flush[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x50, 0, 0 }; /* invlpg [0x5000] */
+    ck_assert_uint_eq(remapped_loop(flush, false), 5 * 1 + 5 * 1);
+    ck_assert_uint_eq(links_dropped, 0);
+}
+END_TEST
+
+/* A CR3 write keeps a global page's translation, and the links into it. */
+START_TEST(cross_page_chain_into_global_page_survives_cr3_write)
+{
+    const uint8_t flush[7] = { 0x0f, 0x20, 0xda, 0x0f, 0x22, 0xda, 0x90 }; /* mov edx, cr3; mov cr3, edx */
+    ck_assert_uint_eq(remapped_loop(flush, true), 5 * 1 + 5 * 1);
+    ck_assert_uint_eq(links_dropped, 0);
 }
 END_TEST
 
@@ -1809,6 +1851,8 @@ static Suite *bt_block_suite(void)
     tcase_add_test(tc, write_through_alias_window);
     tcase_add_test(tc, cross_page_chain_cr3_write);
     tcase_add_test(tc, cross_page_chain_invlpg);
+    tcase_add_test(tc, cross_page_chain_survives_other_invlpg);
+    tcase_add_test(tc, cross_page_chain_into_global_page_survives_cr3_write);
     tcase_add_test(tc, cross_page_chain_target_written);
     tcase_add_test(tc, indirect_branch_after_tlb_flush);
     tcase_add_test(tc, indirect_branch_after_invlpg);
