@@ -102,14 +102,15 @@ struct cache {
     struct ibl_entry ibl[CACHE_IBL_SIZE];
     struct block_key ctx[CACHE_CONTEXTS];
     int nctx;
-    /* The cross-page links made since the last TLB flush (some may have
-     * died with a block since). */
+    /* The cross-page links that may still be patched (some may have died
+     * with a block since): [0] into pages mapped by non-global
+     * translations, made since the last flush of those; [1] into global
+     * ones, which a CR3 write does not look at. */
     struct cross_link {
         struct block *from, *to;
         unsigned idx;
-        bool global;        /* to's pages mapped by global translations */
-    } cross[CACHE_CROSS_MAX];
-    unsigned ncross;
+    } cross[2][CACHE_CROSS_MAX];
+    unsigned ncross[2];
 };
 
 static unsigned cache__hash(const struct block_key *k)
@@ -237,7 +238,7 @@ void cache__flush(struct cache *c)
     memset(c->by_page, 0, sizeof(c->by_page));
     memset(c->ibl, 0, sizeof(c->ibl));
     c->nctx = 0;
-    c->ncross = 0;
+    c->ncross[0] = c->ncross[1] = 0;
     c->blocks_used = 0;
     c->code_used = CACHE_RESERVED;
     c->guest_used = 0;
@@ -338,18 +339,16 @@ enum chain_kind cache__chain(struct cache *c, struct block *from, unsigned idx, 
         link_add(from, idx, to);
         return CHAIN_SAME_PAGE;
     }
-    if (c->ncross == CACHE_CROSS_MAX)
+    if (c->ncross[global] == CACHE_CROSS_MAX)
         return CHAIN_NONE;
-    c->cross[c->ncross++] = (struct cross_link){ from, to, idx, global };
+    c->cross[global][c->ncross[global]++] = (struct cross_link){ from, to, idx };
     link_add(from, idx, to);
     return CHAIN_CROSS;
 }
 
-/* Whether the TLB may have lost a translation block b relies on. */
-static bool lost(const struct tlb_loss *loss, const struct cross_link *l)
+/* Whether an INVLPG of the loss took a page the link's target lies on. */
+static bool invalidated(const struct tlb_loss *loss, const struct cross_link *l)
 {
-    if (loss->all || (loss->nonglobal && !l->global))
-        return true;
     uint32_t first = l->to->key.lin >> 12, last = first + (l->to->nbytes2 ? 1 : 0);
     for (unsigned i = 0; i < loss->n; i++) {
         uint32_t page = loss->lin[i] >> 12;
@@ -360,20 +359,29 @@ static bool lost(const struct tlb_loss *loss, const struct cross_link *l)
     return false;
 }
 
-unsigned cache__unchain_cross(struct cache *c, const struct tlb_loss *loss)
+/* One list's links: all go when every, else those an INVLPG hit. */
+static unsigned unchain_list(struct cache *c, unsigned which, bool every, const struct tlb_loss *loss)
 {
     unsigned n = 0, kept = 0;
-    for (unsigned i = 0; i < c->ncross; i++) {
-        const struct cross_link *l = &c->cross[i];
+    for (unsigned i = 0; i < c->ncross[which]; i++) {
+        const struct cross_link *l = &c->cross[which][i];
         /* Still the link made then: it is removed only with a dead block. */
         if (l->from->to[l->idx] != l->to)
             continue;
-        if (lost(loss, l))
+        if (every || invalidated(loss, l))
             n += link_remove(l->from, l->idx);
         else
-            c->cross[kept++] = *l;
+            c->cross[which][kept++] = *l;
     }
-    c->ncross = kept;
+    c->ncross[which] = kept;
+    return n;
+}
+
+unsigned cache__unchain_cross(struct cache *c, const struct tlb_loss *loss)
+{
+    unsigned n = unchain_list(c, 0, loss->all || loss->nonglobal, loss);
+    if (loss->all || loss->n)
+        n += unchain_list(c, 1, loss->all, loss);
     return n;
 }
 
