@@ -301,6 +301,17 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
                                                         resume, a->size, a->eip, a->count };
 }
 
+/* lea reg32, [r12 + d32] (ESP), or [rbp + d32] (EBP) for a frame run;
+ * reg is r8 or r14, given as ModRM reg bits (reg & 7) << 3. */
+static void lea_from_run_reg(struct emit *e, bool frame, uint8_t reg_bits, int32_t d)
+{
+    if (frame)
+        emit__bytes(e, (const uint8_t[]){ 0x44, 0x8d, (uint8_t)(0x85 | reg_bits) }, 3);
+    else
+        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, (uint8_t)(0x84 | reg_bits), 0x24 }, 4);
+    emit32(e, (uint32_t)d);
+}
+
 /*
  * The stack run's base (r12d = guest ESP), kept in the host stack's spare
  * slot [rsp] (the entry stub's alignment pad; calls from the block push
@@ -319,6 +330,7 @@ void emit__lookup(struct emit *e, const struct mem_access *a)
  * or only a LEA from the previous one's address when nothing has changed
  * R14 since (the base leaves R14 at [ESP + 0]); translate.c folds d into
  * the displacement of a copied instruction that can take one instead.
+ * A frame run does the same from EBP (host RBP), its base in [rsp + 8].
  */
 void emit__stack_base(struct emit *e, const struct stack_run *r)
 {
@@ -326,16 +338,8 @@ void emit__stack_base(struct emit *e, const struct stack_run *r)
     unsigned need = (r->user ? TLB_USER_R : TLB_SUP_R) << r->write;
     if (!r->flags_in_r10)
         flags_save(e);
-    if (r->frame)
-        emit__bytes(e, (const uint8_t[]){ 0x44, 0x8d, 0xb5 }, 3);                     /* lea r14d, [rbp+d32] */
-    else
-        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0xb4, 0x24 }, 4);               /* lea r14d, [r12+d32] */
-    emit32(e, (uint32_t)r->lo);
-    if (r->frame)
-        emit__bytes(e, (const uint8_t[]){ 0x44, 0x8d, 0x85 }, 3);                     /* lea r8d, [rbp+d32] */
-    else
-        emit__bytes(e, (const uint8_t[]){ 0x45, 0x8d, 0x84, 0x24 }, 4);               /* lea r8d, [r12+d32] */
-    emit32(e, (uint32_t)r->hi);
+    lea_from_run_reg(e, r->frame, 0x30, r->lo); /* lea r14d, [base + lo] */
+    lea_from_run_reg(e, r->frame, 0x00, r->hi); /* lea r8d, [base + hi] */
     uint8_t *tag = probe(e, need);
     if (r->lo) {
         emit__bytes(e, (const uint8_t[]){ 0x4d, 0x8d, 0xb6 }, 3);                     /* lea r14, [r14+d32] */

@@ -767,51 +767,29 @@ static void pass_liveness(struct xblock *xb)
     }
 }
 
-/* The stack run that starts at instruction i (its first access at a
- * constant offset from ESP) and ends at the first instruction that
- * changes ESP by an unknown amount, inclusive (its access comes first);
- * offsets are from ESP at i. False when its accesses span a page or more. */
-static bool stack_run(const struct xblock *xb, unsigned i, struct stack_run *r)
+/* The run that starts at instruction i, whose first access is at a
+ * constant offset from ESP (a stack run) or, when frame, from EBP: it
+ * ends at the first instruction that changes ESP by an unknown amount
+ * (frame: that may write EBP), inclusive (its access comes first);
+ * offsets are from the register at i (ESP moves by known amounts inside
+ * a stack run). False when its accesses span a page or more. */
+static bool base_run(const struct xblock *xb, unsigned i, bool frame, struct stack_run *r)
 {
     const struct xinsn *x = &xb->x[i];
-    int64_t lo = x->stack_off, hi = x->stack_off, delta = 0;
-    *r = (struct stack_run){ .user = x->acc.user, .save_flags = x->acc.save_flags, .eip = x->eip, .count = i };
+    int64_t delta = 0, lo = frame ? x->frame_off : x->stack_off, hi = lo;
+    *r = (struct stack_run){ .frame = frame, .user = x->acc.user, .save_flags = x->acc.save_flags, .eip = x->eip,
+                             .count = i };
     for (unsigned j = i; j < xb->n; j++) {
         const struct xinsn *y = &xb->x[j];
-        if (y->stack_acc) {
-            int64_t at = delta + y->stack_off;
+        if (frame ? y->frame_acc : y->stack_acc) {
+            int64_t at = delta + (frame ? y->frame_off : y->stack_off);
             lo = at < lo ? at : lo;
             hi = at + y->acc.size - 1 > hi ? at + y->acc.size - 1 : hi;
             r->write |= y->acc.write;
         }
-        if (y->esp_change == ESP_UNKNOWN)
+        if (frame ? y->writes_ebp : y->esp_change == ESP_UNKNOWN)
             break;
-        delta += y->esp_change == ESP_DELTA ? y->esp_delta : 0;
-    }
-    r->lo = (int32_t)lo;
-    r->hi = (int32_t)hi;
-    return hi - lo < 0x1000 && lo >= INT32_MIN && hi <= INT32_MAX;
-}
-
-/* The frame run that starts at instruction i (its first access at a
- * constant offset from EBP) and ends at the first instruction that may
- * write EBP, inclusive (its access comes first). False when its accesses
- * span a page or more. */
-static bool frame_run(const struct xblock *xb, unsigned i, struct stack_run *r)
-{
-    const struct xinsn *x = &xb->x[i];
-    int64_t lo = x->frame_off, hi = x->frame_off;
-    *r = (struct stack_run){ .frame = true, .user = x->acc.user, .save_flags = x->acc.save_flags, .eip = x->eip,
-                             .count = i };
-    for (unsigned j = i; j < xb->n; j++) {
-        const struct xinsn *y = &xb->x[j];
-        if (y->frame_acc) {
-            lo = y->frame_off < lo ? y->frame_off : lo;
-            hi = y->frame_off + (int64_t)y->acc.size - 1 > hi ? y->frame_off + (int64_t)y->acc.size - 1 : hi;
-            r->write |= y->acc.write;
-        }
-        if (y->writes_ebp)
-            break;
+        delta += !frame && y->esp_change == ESP_DELTA ? y->esp_delta : 0;
     }
     r->lo = (int32_t)lo;
     r->hi = (int32_t)hi;
@@ -890,11 +868,11 @@ static void pass_emit(struct xblock *xb, struct emit *e, uint32_t eip, uint32_t 
         bool x87_cont = x87_continues(xb, i);
         bool split = miss_sites__at(xb->k->cs_base + x->eip), starts = false;
         if (x->stack_acc && run == RUN_NONE) {
-            run = stack_run(xb, i, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
+            run = base_run(xb, i, false, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
             delta = 0;
             starts = run == RUN_BASE;
         } else if (x->frame_acc && frun == RUN_NONE) {
-            frun = frame_run(xb, i, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
+            frun = base_run(xb, i, true, &r) && !split ? RUN_BASE : RUN_LOOKUPS;
             starts = frun == RUN_BASE;
         }
         if (starts) {
