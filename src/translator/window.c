@@ -127,6 +127,12 @@ static void drop_slot(struct window *v, uint32_t i)
     }
 }
 
+static void make_read_only(struct window *v, struct window_page *p)
+{
+    mprotect(v->base + ((uint64_t)p->lin << 12), 0x1000, PROT_READ);
+    p->writable = false;
+}
+
 static void window_empty(struct window *v, bool include_global)
 {
     if (!v->n)
@@ -166,10 +172,8 @@ static void window_validate(struct window *v)
             drop_slot(v, i);
             continue;
         }
-        if (p->writable && !(e->perm & TLB_USER_W)) {
-            mprotect(v->base + ((uint64_t)p->lin << 12), 0x1000, PROT_READ);
-            p->writable = false;
-        }
+        if (p->writable && !(e->perm & TLB_USER_W))
+            make_read_only(v, p);
         stats.bt_window_kept++;
     }
 }
@@ -201,11 +205,7 @@ static void watch_flush(void *opaque, bool include_global)
 {
     (void)opaque;
     window_empty(&win[0], include_global);
-    if (!include_global) {
-        user_switch(w.m->cpu.cr3);
-        return;
-    }
-    for (unsigned i = 1; i <= w.nuser; i++) {
+    for (unsigned i = 1; include_global && i <= w.nuser; i++) {
         window_empty(&win[i], true);
         win[i].tagged = false;
     }
@@ -238,10 +238,8 @@ static void watch_revoke_write(void *opaque, uint32_t phys_page)
         struct window *v = &win[u];
         for (uint32_t i = 0; i < v->n; i++) {
             struct window_page *p = &v->page[i];
-            if (p->writable && p->phys_page == phys_page) {
-                mprotect(v->base + ((uint64_t)p->lin << 12), 0x1000, PROT_READ);
-                p->writable = false;
-            }
+            if (p->writable && p->phys_page == phys_page)
+                make_read_only(v, p);
         }
     }
 }
