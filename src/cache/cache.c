@@ -45,12 +45,13 @@
  *    CR3 write keeps those B has through global translations (the
  *    kernel's code: a context switch no longer unchains it), INVLPG
  *    takes only the links into the pages it names (or their 4 MiB
- *    regions with PSE), a flush of global pages takes all. Until that flush, using the old translation is what a
- *    processor may do with a page-table edit not yet invalidated (SDM
- *    vol. 3, 4.10.4.3: a processor may use a cached translation until
- *    software invalidates it). No TLB flush happens inside a chained
- *    run: CR0/CR3/CR4 writes, INVLPG and A20 are interpreted between
- *    entries, or in a callout that then leaves the block.
+ *    regions with PSE), a flush of global pages takes all. Until that
+ *    flush, using the old translation is what a processor may do with
+ *    a page-table edit not yet invalidated (SDM vol. 3, 4.10.4.3: a
+ *    processor may use a cached translation until software invalidates
+ *    it). No TLB flush happens inside a chained run: CR0/CR3/CR4
+ *    writes, INVLPG and A20 are interpreted between entries, or in a
+ *    callout that then leaves the block.
  *
  * Indirect branches (RET, JMP/CALL r/m) probe a direct-mapped table from
  * guest EIP to host code inline (cache__ibl). An entry's tag is the id of

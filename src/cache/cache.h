@@ -45,9 +45,9 @@ struct block {
     const uint8_t *guest;    /* copy of those bytes (for -d in_asm) */
     const uint8_t *host;     /* entry of the host code */
     uint32_t host_len;
-    /* Copied instructions whose memory operand goes through the user
-     * window (translator/window.c): per one, the offsets from host
-     * of its copy and of the exit before it, as pairs after the code. */
+    /* Copied instructions whose memory operand goes through a memory
+     * window (translator/window.c): per one, the offsets from host of
+     * its copy and of the exit before it, as pairs after the code. */
     const uint16_t *sites;
     uint16_t nsites;
     /* Direct exits that can be chained: the rel32 field of the jump that
