@@ -41,8 +41,7 @@ G equ 0x100
 	TRY
 	ACCESS_%1
 	ENDTRY
-	EXPECT_EXC 14, %2, %3
-	CHECK [exc_cr2], PAGE + 0x10, %3, " (CR2)"
+	EXPECT_PF %2, PAGE + 0x10, %3
 %endmacro
 %macro ACCESS_RD 0
 	mov eax, [PAGE + 0x10]

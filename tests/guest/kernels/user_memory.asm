@@ -38,8 +38,7 @@ D equ 0x40
 	TRY
 	RING3 %1, 2
 	ENDTRY
-	EXPECT_EXC 14, %2, %4
-	CHECK [exc_cr2], %3, %4, " (CR2)"
+	EXPECT_PF %2, %3, %4
 %endmacro
 
 section .text
